@@ -1,0 +1,1 @@
+"""Activations: models and hooks, batched extraction, and the content-addressed on-disk store."""

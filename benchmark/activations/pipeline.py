@@ -1,0 +1,116 @@
+"""Fill the activation store for a list of datasets: compute each missing prompt once, commit
+chunks as they finish (so a crash resumes), then materialize one array per dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from benchmark.activations.extract import ExtractionSettings, count_tokens, iter_last_token
+from benchmark.activations.hooks import Hook
+from benchmark.activations.models import LoadedModel, ModelRef, load_model
+from benchmark.activations.store import ActivationSpace, ActivationStore, SpaceKey
+from datasets_registry.rows import LabeledPrompts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractionReport:
+    space: str
+    datasets: int
+    datasets_cached: int
+    prompts_total: int
+    prompts_computed: int
+    tokens_computed: int
+    seconds: float
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens_computed / self.seconds if self.seconds > 0 else 0.0
+
+
+def space_for(
+    store: ActivationStore, ref: ModelRef, hook: Hook, settings: ExtractionSettings, dtype: str
+) -> ActivationSpace:
+    key = SpaceKey(ref.name, ref.weights_hash, hook.name, settings.max_length, dtype)
+    return store.space(key)
+
+
+def extract_to_store(
+    ref: ModelRef,
+    hook: Hook,
+    datasets: Sequence[LabeledPrompts],
+    store: ActivationStore,
+    settings: ExtractionSettings = ExtractionSettings(),
+    dtype: str = "bf16",
+    progress: bool = True,
+    flush_every: int = 1024,
+    loaded: LoadedModel | None = None,
+) -> ExtractionReport:
+    """Make sure every dataset's last-token activations exist; load the model only if needed."""
+    started = time.perf_counter()
+    space = space_for(store, ref, hook, settings, dtype)
+    pending = [data for data in datasets if not space.has(data)]
+    todo = space.bank.missing([prompt for data in pending for prompt in data.prompts])
+    tokens = 0
+    if todo:
+        loaded = loaded or load_model(ref, dtype=dtype, device=settings.device)
+        hook.check_fits(loaded.n_layers)
+        space.ensure_meta(loaded.d_model)
+        tokens = _compute_into_bank(loaded, hook, todo, space, settings, progress, flush_every)
+    for data in pending:
+        space.materialize(data)
+    return ExtractionReport(
+        space=space.key.digest(),
+        datasets=len(datasets),
+        datasets_cached=len(datasets) - len(pending),
+        prompts_total=sum(len(data) for data in datasets),
+        prompts_computed=len(todo),
+        tokens_computed=tokens,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _compute_into_bank(
+    loaded: LoadedModel,
+    hook: Hook,
+    prompts: list[str],
+    space: ActivationSpace,
+    settings: ExtractionSettings,
+    progress: bool,
+    flush_every: int,
+) -> int:
+    total = count_tokens(loaded.tokenizer, prompts, settings.max_length)
+    bar = tqdm(
+        total=total,
+        unit="tok",
+        unit_scale=True,
+        desc=f"{hook.name} {len(prompts)} prompts",
+        disable=not progress,
+        smoothing=0.1,
+    )
+    pending_rows: list[np.ndarray] = []
+    pending_indices: list[np.ndarray] = []
+
+    def flush() -> None:
+        if pending_indices:
+            indices = np.concatenate(pending_indices)
+            space.bank.append([prompts[i] for i in indices], np.concatenate(pending_rows))
+            pending_rows.clear()
+            pending_indices.clear()
+
+    with bar:
+        for indices, rows in iter_last_token(loaded, hook, prompts, settings, bar.update):
+            pending_indices.append(indices)
+            pending_rows.append(rows)
+            if sum(len(i) for i in pending_indices) >= flush_every:
+                flush()
+        flush()
+    return total

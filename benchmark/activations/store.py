@@ -1,0 +1,161 @@
+"""The activation store: content-addressed, resumable, memory-mapped.
+
+Layout under the cache root (``~/.cache/saeprobe/activations``)::
+
+    <space>/                      one per (model weights, hook, max length, dtype, format)
+      meta.json                   what the space holds, human-readable
+      bank/<chunk>.last_token.npy activations of unique prompts, appended in committed chunks
+      bank/<chunk>.keys.npy       sha256 of each chunk's prompts; written last = chunk complete
+      datasets/<content-hash>.last_token.npy   [N, d] float32 rows of one dataset, in order
+
+The prompt bank makes a prompt shared by several datasets cost one forward pass, and makes an
+interrupted extraction resume from its last committed chunk. Dataset arrays are materialized
+from the bank only when every prompt is there, and written atomically, so a file that exists is
+complete. ``kind`` names the array family; the multi-token store adds ragged all-token arrays
+beside ``last_token`` without changing callers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from benchmark.atomic_io import save_npy_atomic, write_text_atomic
+from benchmark.paths import activations_cache
+from datasets_registry.rows import LabeledPrompts
+
+STORE_FORMAT = 1
+Kind = Literal["last_token"]
+KINDS: tuple[Kind, ...] = ("last_token",)
+
+
+class MissingActivationsError(LookupError):
+    """Activations were asked for before they were extracted."""
+
+
+@dataclass(frozen=True)
+class SpaceKey:
+    """Everything an activation depends on besides the prompt itself."""
+
+    model: str
+    weights_hash: str
+    hook: str
+    max_length: int
+    dtype: str
+
+    def digest(self) -> str:
+        identity = {
+            "format": STORE_FORMAT,
+            "weights_hash": self.weights_hash,
+            "hook": self.hook,
+            "max_length": self.max_length,
+            "dtype": self.dtype,
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def prompt_digest(prompt: str) -> bytes:
+    return hashlib.sha256(prompt.encode("utf-8")).digest()
+
+
+class PromptBank:
+    """Activations of unique prompts, in append-only chunks committed atomically."""
+
+    def __init__(self, directory: Path, kind: Kind = "last_token") -> None:
+        self.directory = directory
+        self.kind = kind
+        self._index: dict[bytes, tuple[str, int]] | None = None
+
+    def index(self) -> dict[bytes, tuple[str, int]]:
+        """prompt digest -> (chunk name, row); only chunks whose keys file exists count."""
+        if self._index is None:
+            self._index = {}
+            for keys_path in sorted(self.directory.glob("*.keys.npy")):
+                chunk = keys_path.name.removesuffix(".keys.npy")
+                for row, key in enumerate(np.load(keys_path)):
+                    self._index.setdefault(key.tobytes(), (chunk, row))
+        return self._index
+
+    def missing(self, prompts: Sequence[str]) -> list[str]:
+        index = self.index()
+        unique = dict.fromkeys(prompts)
+        return [prompt for prompt in unique if prompt_digest(prompt) not in index]
+
+    def append(self, prompts: Sequence[str], activations: np.ndarray) -> None:
+        """Commit one chunk: the array first, the keys last (the keys file marks completion)."""
+        if len(prompts) != len(activations):
+            raise ValueError("one activation row per prompt")
+        chunk = uuid.uuid4().hex
+        keys = np.frombuffer(b"".join(prompt_digest(p) for p in prompts), dtype=np.uint8)
+        save_npy_atomic(self._array_path(chunk), np.ascontiguousarray(activations, np.float32))
+        save_npy_atomic(self.directory / f"{chunk}.keys.npy", keys.reshape(len(prompts), 32))
+        index = self.index()
+        for row, prompt in enumerate(prompts):
+            index.setdefault(prompt_digest(prompt), (chunk, row))
+
+    def gather(self, prompts: Sequence[str]) -> np.ndarray:
+        index = self.index()
+        locations = [index[prompt_digest(prompt)] for prompt in prompts]
+        chunks = {chunk: np.load(self._array_path(chunk), mmap_mode="r") for chunk, _ in locations}
+        return np.stack([chunks[chunk][row] for chunk, row in locations]).astype(np.float32)
+
+    def _array_path(self, chunk: str) -> Path:
+        return self.directory / f"{chunk}.{self.kind}.npy"
+
+
+class ActivationSpace:
+    """The activations of one (model weights, hook, max length, dtype)."""
+
+    def __init__(self, root: Path, key: SpaceKey) -> None:
+        self.key = key
+        self.directory = root / key.digest()
+        self.bank = PromptBank(self.directory / "bank")
+
+    def ensure_meta(self, d_model: int) -> None:
+        meta_path = self.directory / "meta.json"
+        if not meta_path.exists():
+            meta = {"format": STORE_FORMAT, **asdict(self.key), "d_model": d_model}
+            write_text_atomic(meta_path, json.dumps(meta, indent=1))
+
+    def dataset_path(self, data: LabeledPrompts, kind: Kind = "last_token") -> Path:
+        return self.directory / "datasets" / f"{data.content_hash()}.{kind}.npy"
+
+    def has(self, data: LabeledPrompts, kind: Kind = "last_token") -> bool:
+        return self.dataset_path(data, kind).exists()
+
+    def materialize(self, data: LabeledPrompts, kind: Kind = "last_token") -> Path:
+        """Write the dataset's array from the bank (atomically); every prompt must be banked."""
+        path = self.dataset_path(data, kind)
+        if not path.exists():
+            save_npy_atomic(path, self.bank.gather(data.prompts))
+        return path
+
+    def load(self, data: LabeledPrompts, kind: Kind = "last_token") -> np.ndarray:
+        """The dataset's activations, memory-mapped, one row per prompt in order."""
+        path = self.dataset_path(data, kind)
+        if not path.exists():
+            raise MissingActivationsError(
+                f"no {kind} activations for {data.name} at {self.key.hook} of {self.key.model}; "
+                "run `saeprobe activations extract` first"
+            )
+        array = np.load(path, mmap_mode="r")
+        if array.shape[0] != len(data):
+            raise MissingActivationsError(f"{path} has {array.shape[0]} rows, expected {len(data)}")
+        return array
+
+
+class ActivationStore:
+    """All activation spaces under one cache root."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root if root is not None else activations_cache()
+
+    def space(self, key: SpaceKey) -> ActivationSpace:
+        return ActivationSpace(self.root, key)
