@@ -34,6 +34,8 @@ def clean_indices(prompts: Sequence[str], labels: np.ndarray) -> tuple[np.ndarra
     counts = CleaningCounts(
         n_rows=len(prompts),
         n_rows_clean=len(keep),
+        positives=int(labels.sum()),
+        positives_clean=int(labels[keep].sum()),
         duplicate_rows_removed=len(prompts) - conflict_rows - len(keep),
         conflicting_prompts=len(conflicting),
         conflict_rows_removed=conflict_rows,

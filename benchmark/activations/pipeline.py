@@ -19,6 +19,7 @@ from benchmark.activations.store import ActivationSpace, ActivationStore, SpaceK
 from datasets_registry.rows import LabeledPrompts
 
 log = logging.getLogger(__name__)
+DEFAULT_SETTINGS = ExtractionSettings()
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def extract_to_store(
     hook: Hook,
     datasets: Sequence[LabeledPrompts],
     store: ActivationStore,
-    settings: ExtractionSettings = ExtractionSettings(),
+    settings: ExtractionSettings = DEFAULT_SETTINGS,
     dtype: str = "bf16",
     progress: bool = True,
     flush_every: int = 1024,

@@ -1,0 +1,1 @@
+"""The ``saeprobe`` command: one module per subcommand group."""

@@ -1,0 +1,50 @@
+"""Options shared by several subcommands (data source, output format)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from datasets_registry.load import PACKAGED, DataSource
+
+
+def add_source_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("data source")
+    group.add_argument(
+        "--source",
+        choices=["packaged", "hub"],
+        default="packaged",
+        help="packaged: the files shipped in sae-probes (offline, default); hub: a dataset "
+        "repository laid out like `saeprobe datasets export`",
+    )
+    group.add_argument(
+        "--hub-repo", help="ORG/NAME[@REVISION] on the Hugging Face Hub, or a local export folder"
+    )
+    group.add_argument("--revision", help="a branch, tag or commit of --hub-repo")
+
+
+def source_from_args(args: argparse.Namespace) -> DataSource:
+    if args.source == "packaged":
+        if args.hub_repo or args.revision:
+            raise ValueError("--hub-repo and --revision need --source hub")
+        return PACKAGED
+    if not args.hub_repo:
+        raise ValueError("--source hub needs --hub-repo ORG/NAME (or a local export folder)")
+    return DataSource.from_repo_ref(args.hub_repo, args.revision)
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+def write_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+
+
+def write_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in [header, *rows]:
+        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
+        sys.stdout.write("  ".join(cells).rstrip() + "\n")

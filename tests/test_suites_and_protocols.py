@@ -1,0 +1,52 @@
+"""Suites and protocols are data, validated and hashed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from benchmark.protocols.protocol import Protocol, UnknownProtocolError, load_protocol
+from datasets_registry.suites import UnknownSuiteError, balanced_subsample, get_suite
+
+
+def test_demo_suite_spans_families_and_includes_ood_sets() -> None:
+    specs = get_suite("demo").specs()
+    assert 12 <= len(specs) <= 16
+    assert len({spec.family for spec in specs}) >= 10
+    assert sum(spec.ood is not None for spec in specs) >= 3
+    assert not any(spec.small_test for spec in specs)
+
+
+def test_full_suite_is_everything() -> None:
+    assert len(get_suite("full").specs()) == 113
+
+
+def test_unknown_suite() -> None:
+    with pytest.raises(UnknownSuiteError, match="known suites"):
+        get_suite("nope")
+
+
+def test_balanced_subsample_is_balanced_seeded_and_sorted() -> None:
+    labels = np.array([1] * 300 + [0] * 900)
+    picked = balanced_subsample(labels, 400, seed=0)
+    assert len(picked) == 400 and labels[picked].sum() == 200
+    assert picked.tolist() == sorted(picked.tolist())
+    assert np.array_equal(picked, balanced_subsample(labels, 400, seed=0))
+    short = balanced_subsample(labels, 800, seed=0)  # only 300 positives: fill with negatives
+    assert len(short) == 800 and labels[short].sum() == 300
+
+
+def test_protocols_load_and_hash_differently() -> None:
+    v1, paper = load_protocol("v1"), load_protocol("paper")
+    assert v1.clean and not paper.clean
+    assert v1.content_hash() != paper.content_hash()
+    assert v1.content_hash() == load_protocol("v1").content_hash()
+
+
+def test_protocol_rejects_unknown_keys_and_names() -> None:
+    body = load_protocol("v1").model_dump()
+    with pytest.raises(ValidationError):
+        Protocol.model_validate({**body, "typo_field": 1})
+    with pytest.raises(UnknownProtocolError):
+        load_protocol("v9")
