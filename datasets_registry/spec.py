@@ -56,12 +56,21 @@ class OriginalSplitLeak(Frozen):
 MIN_TEST_ROWS = 100
 
 
-def normal_test_rows(n_rows: int, positives: int) -> int:
-    """Balanced test rows left after a balanced training split of min(N - 100, 1024) rows."""
+def paper_rule_test_rows(n_rows: int, positives: int) -> int:
+    """Balanced test rows left by the paper's literal rule: a balanced train of min(N - 100, 1024)
+    rows counted over all N rows, which ignores class imbalance (cleaning creates some)."""
     n_train = max(min(n_rows - MIN_TEST_ROWS, 1024), 0)
     left_pos = positives - (n_train + 1) // 2
     left_neg = (n_rows - positives) - n_train // 2
     return max(2 * min(left_pos, left_neg), 0)
+
+
+def normal_test_rows(n_rows: int, positives: int) -> int:
+    """Balanced test rows of the normal split sized from the balanced pool: with
+    N_bal = 2 * min(positives, negatives), train min(N_bal - 100, 1024), test the balanced rest."""
+    balanced = 2 * min(positives, n_rows - positives)
+    n_train = max(min(balanced - MIN_TEST_ROWS, 1024), 0)
+    return balanced - n_train
 
 
 class OODSpec(Frozen):
@@ -108,6 +117,10 @@ class DatasetSpec(Frozen):
     @property
     def test_rows_clean(self) -> int:
         return normal_test_rows(self.counts.n_rows_clean, self.counts.positives_clean)
+
+    @property
+    def paper_rule_test_rows_clean(self) -> int:
+        return paper_rule_test_rows(self.counts.n_rows_clean, self.counts.positives_clean)
 
     @property
     def small_test(self) -> bool:

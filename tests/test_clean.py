@@ -6,7 +6,7 @@ import numpy as np
 
 from datasets_registry.clean import clean_indices, original_split_leak, paper_normal_split
 from datasets_registry.load import load_labeled
-from datasets_registry.spec import get_spec, normal_test_rows
+from datasets_registry.spec import get_spec, normal_test_rows, paper_rule_test_rows
 
 
 def test_duplicates_keep_the_first_copy_and_conflicts_drop_every_copy() -> None:
@@ -44,6 +44,13 @@ def test_leak_counts_test_rows_whose_prompt_is_in_train() -> None:
 
 
 def test_normal_test_rows_hand_computed() -> None:
-    assert normal_test_rows(1200, 600) == 2 * (600 - 512)
-    assert normal_test_rows(1000, 300) == 0  # 450 positives needed for a 900-row train
-    assert normal_test_rows(300, 150) == 2 * (150 - 100)
+    assert normal_test_rows(1200, 600) == 1200 - 1024
+    assert normal_test_rows(1000, 300) == 100  # balanced pool 600: train 500, test 100
+    assert normal_test_rows(3000, 1000) == 2000 - 1024
+    assert normal_test_rows(150, 75) == 100  # train 50
+    assert normal_test_rows(80, 40) == 80  # no room to train: flagged small elsewhere
+
+
+def test_paper_rule_ignores_imbalance() -> None:
+    assert paper_rule_test_rows(1200, 600) == 2 * (600 - 512)
+    assert paper_rule_test_rows(1000, 300) == 0  # 450 positives needed for a 900-row train

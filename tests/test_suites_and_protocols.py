@@ -15,7 +15,7 @@ def test_demo_suite_spans_families_and_includes_ood_sets() -> None:
     assert 12 <= len(specs) <= 16
     assert len({spec.family for spec in specs}) >= 10
     assert sum(spec.ood is not None for spec in specs) >= 3
-    assert not any(spec.small_test for spec in specs)
+    assert all(spec.paper_rule_test_rows_clean >= 100 for spec in specs)
 
 
 def test_full_suite_is_everything() -> None:

@@ -18,7 +18,7 @@ from benchmark.cli.options import (
 )
 from datasets_registry.export import export_registry
 from datasets_registry.load import load_labeled, load_raw
-from datasets_registry.spec import DatasetSpec, get_spec
+from datasets_registry.spec import MIN_TEST_ROWS, DatasetSpec, get_spec
 from datasets_registry.suites import all_suites, get_suite
 
 LS_EPILOG = """examples:
@@ -81,6 +81,7 @@ def summary(spec: DatasetSpec) -> dict[str, Any]:
         "original_split_leaked_test_rows": spec.original_split.leaked_test_rows,
         "original_split_test_rows": spec.original_split.n_test,
         "test_rows_clean": spec.test_rows_clean,
+        "paper_rule_test_rows_clean": spec.paper_rule_test_rows_clean,
         "small_test": spec.small_test,
         "ood": ood is not None,
         "ood_rows": ood.counts.n_rows if ood else None,
@@ -117,11 +118,13 @@ def _totals_line(rows: list[dict[str, Any]]) -> str:
     clean = sum(row["n_rows_clean"] for row in rows)
     leak = sum(r["original_split_leaked_test_rows"] / r["original_split_test_rows"] for r in rows)
     small = sum(row["small_test"] for row in rows)
+    paper_small = sum(row["paper_rule_test_rows_clean"] < MIN_TEST_ROWS for row in rows)
     return (
         f"\n{len(rows)} datasets, {sum(row['ood'] for row in rows)} with OOD test sets; "
         f"{raw} rows -> {clean} after cleaning; original split leaked "
         f"{100 * leak / len(rows):.1f}% of test rows on average; {small} flagged small-test "
-        "(< 100 balanced test rows once cleaned)\n"
+        f"(< {MIN_TEST_ROWS} balanced test rows once cleaned; {paper_small} under the paper's "
+        "literal N - 100 rule)\n"
     )
 
 
