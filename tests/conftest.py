@@ -66,3 +66,21 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_sae_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SAELens StandardSAE for the tiny model's layer 1 (d_in 32, 64 latents), saved by
+    SAELens itself."""
+    from sae_lens import StandardSAE, StandardSAEConfig
+
+    torch.manual_seed(0)
+    config = StandardSAEConfig(d_in=32, d_sae=64)
+    config.metadata.hook_name = "blocks.1.hook_resid_post"
+    sae = StandardSAE(config)
+    with torch.no_grad():
+        sae.W_enc.normal_(0, 0.3)
+        sae.b_enc.fill_(-0.1)
+    folder = tmp_path_factory.mktemp("tiny-sae")
+    sae.save_model(folder)
+    return folder

@@ -107,6 +107,13 @@ def load_model(ref: ModelRef, dtype: str = "bf16", device: str = "cpu") -> Loade
     return LoadedModel(ref=ref, model=model, tokenizer=tokenizer)
 
 
+def hidden_size(ref: ModelRef) -> int:
+    """The residual-stream width, read from the model's config (no weights loaded)."""
+    from transformers import AutoConfig
+
+    return int(AutoConfig.from_pretrained(ref.path).hidden_size)
+
+
 def folder_hash(folder: Path) -> str:
     """sha256 over the names and contents of a model folder's weight, config and tokenizer files."""
     digest = hashlib.sha256()

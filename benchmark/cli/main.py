@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from benchmark import __version__
 from benchmark.activations.hooks import HookError
 from benchmark.activations.store import MissingActivationsError
-from benchmark.cli import activations, datasets
+from benchmark.cli import activations, datasets, evaluation, protocols, results
 from benchmark.protocols.protocol import UnknownProtocolError
+from benchmark.saes.load import SAELoadError
 from datasets_registry.load import DatasetIntegrityError
 from datasets_registry.package_files import PackageNotInstalledError
 from datasets_registry.spec import UnknownDatasetError
@@ -23,6 +24,7 @@ EXPECTED_ERRORS = (
     UnknownProtocolError,
     HookError,
     MissingActivationsError,
+    SAELoadError,
     DatasetIntegrityError,
     PackageNotInstalledError,
     FileExistsError,
@@ -49,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
     datasets.register(groups)
     activations.register(groups)
+    protocols.register(groups)
+    evaluation.register(groups)
+    results.register(groups)
     return parser
 
 

@@ -1,15 +1,22 @@
-"""Load, validate and hash protocol files (``benchmark/protocols/*.yaml``)."""
+"""Load, validate and hash protocol files (``benchmark/protocols/*.yaml``).
+
+A protocol is every rule of the benchmark as data: cleaning, split sizes, hyper-parameter
+selection, regime levels, baseline search spaces, SAE-probe grids and quiver ties. Results carry
+its content hash; only results under the same hash are ranked together.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PROTOCOLS_DIR = Path(__file__).parent
 DEFAULT_PROTOCOL = "v1"
+Fraction = float
 
 
 class UnknownProtocolError(KeyError):
@@ -17,20 +24,147 @@ class UnknownProtocolError(KeyError):
         return str(self.args[0])
 
 
-class ActivationRules(BaseModel):
+class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class ActivationRules(Rules):
     max_length: int = Field(ge=1)
 
 
-class Protocol(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class SplitRules(Rules):
+    pool: Literal["balanced", "all"]
+    min_test: int = Field(ge=1)
+    max_train: int = Field(ge=2)
 
+
+class SelectionRules(Rules):
+    no_search_max: int = Field(ge=1)
+    leave_pair_out_max: int
+    kfold_max: int
+    kfold_splits: int = Field(ge=2)
+    holdout_fraction: float = Field(gt=0, lt=1)
+    holdout_max: int = Field(ge=2)
+    holdout: Literal["stratified", "tail"] = "stratified"
+
+
+class ScarcityRules(Rules):
+    train_sizes: list[int]
+
+
+class ImbalanceRules(Rules):
+    positive_fractions: list[Fraction]
+
+    @field_validator("positive_fractions")
+    @classmethod
+    def _inside_unit_interval(cls, value: list[float]) -> list[float]:
+        if not all(0 < f < 1 for f in value):
+            raise ValueError("positive fractions must lie strictly between 0 and 1")
+        return value
+
+
+class LabelNoiseRules(Rules):
+    flip_fractions: list[Fraction]
+
+    @field_validator("flip_fractions")
+    @classmethod
+    def _at_most_half(cls, value: list[float]) -> list[float]:
+        if not all(0 <= f <= 0.5 for f in value):
+            raise ValueError("flip fractions must lie in [0, 0.5]")
+        return value
+
+
+class CovariateShiftRules(Rules):
+    drop_train_overlap: bool
+
+
+class NormalRules(Rules):
+    pass
+
+
+class RegimeRules(Rules):
+    normal: NormalRules
+    scarcity: ScarcityRules
+    imbalance: ImbalanceRules
+    label_noise: LabelNoiseRules
+    covariate_shift: CovariateShiftRules
+
+
+class LogisticRules(Rules):
+    C: list[float]
+    standardize: bool
+    max_iter: int = Field(ge=1)
+
+
+class PCARules(Rules):
+    max_components: int = Field(ge=1)
+    grid_points: int = Field(ge=1)
+    standardize: bool
+
+
+class KNNRules(Rules):
+    max_k: int = Field(ge=1)
+    grid_points: int = Field(ge=1)
+    standardize: bool
+
+
+class XGBoostRules(Rules):
+    n_configs: int = Field(ge=1)
+    seed: int
+    n_estimators: list[int]
+    max_depth: list[int]
+    learning_rate: list[float]
+    subsample: list[float]
+    colsample_bytree: list[float]
+    reg_alpha: list[float]
+    reg_lambda: list[float]
+    min_child_weight: list[int]
+
+
+class MLPRules(Rules):
+    n_configs: int = Field(ge=1)
+    seed: int
+    hidden_layers: list[list[int]]
+    learning_rate: list[float]
+    weight_decay: list[float]
+    max_iter: int = Field(ge=1)
+
+
+class BaselineRules(Rules):
+    logistic: LogisticRules
+    pca: PCARules
+    knn: KNNRules
+    xgboost: XGBoostRules
+    mlp: MLPRules
+
+
+class SAEProbeRules(Rules):
+    k_normal: list[int]
+    k_hard: list[int]
+    C: list[float]
+    penalty: Literal["l1", "l2"]
+    ranking: Literal["normalized_mean_difference"]
+    rank_within_folds: bool
+
+
+class QuiverRules(Rules):
+    ties: Literal["mean", "sae"]
+
+
+class Protocol(Rules):
     name: str
     version: int = Field(ge=1)
     description: str
     clean: bool
+    seeds: list[int] = Field(min_length=1)
     activations: ActivationRules
+    splits: SplitRules
+    selection: SelectionRules
+    regimes: RegimeRules
+    baselines: BaselineRules
+    sae_probe: SAEProbeRules
+    quiver: QuiverRules
+    engine: Literal["batched", "sklearn"]
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON of the validated protocol (comments do not count)."""

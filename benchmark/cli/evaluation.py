@@ -1,0 +1,147 @@
+"""``saeprobe baselines run`` and ``saeprobe eval``: probe the suites under the protocol."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmark.activations.hooks import Hook
+from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, hidden_size, resolve_model
+from benchmark.cli.options import add_json_option, add_source_options, source_from_args, write_json
+from benchmark.evaluate import Records, mean_deltas, run_baselines, run_sae
+from benchmark.paths import cache_root
+from benchmark.probes.registry import BASELINES
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
+from benchmark.regimes.cells import REGIMES
+from benchmark.regimes.generate import parse_regimes
+from benchmark.results.store import baselines_dir, protocol_folder
+from benchmark.run import RunContext, load_suite_arrays
+from benchmark.saes.load import load_sae_folder
+from datasets_registry.suites import Suite, all_suites, get_suite
+
+BASELINES_EPILOG = """examples:
+  saeprobe baselines run --suite demo
+  saeprobe baselines run --suite demo --regimes normal scarcity --baselines logistic pca knn
+  saeprobe baselines run --model google/gemma-2-2b --hook blocks.12.hook_resid_post --device cuda
+
+Results go to $SAEPROBE_CACHE/results/baselines/<model>/<hook>/<protocol>/; a rerun computes
+only the cells that are missing, so an interrupted run continues where it stopped.
+"""
+EVAL_EPILOG = """examples:
+  saeprobe eval ./my-sae --suite demo
+  saeprobe eval ./my-sae --suite demo --regimes normal label_noise --protocol paper
+  saeprobe eval ./my-sae --suite full --out ./results/my-sae
+
+SAE is a SAELens folder (cfg.json + sae_weights.safetensors). Missing baselines are computed
+first and cached; the SAE's own probes are cached under --out and resume like the baselines.
+"""
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="embedded model, Hub id or folder")
+    parser.add_argument("--model-revision", help="branch, tag or commit of a Hub model")
+    parser.add_argument("--hook", help="SAELens hook name (default: the SAE's, else the model's)")
+    parser.add_argument("--suite", default="demo", help=f"one of: {', '.join(all_suites())}")
+    parser.add_argument(
+        "--dataset", action="append", metavar="ID", help="these datasets (repeatable) instead"
+    )
+    parser.add_argument("--regimes", nargs="+", choices=REGIMES, help="default: all five")
+    parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
+    parser.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--no-progress", action="store_true")
+    add_source_options(parser)
+    add_json_option(parser)
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    formatter = argparse.RawDescriptionHelpFormatter
+    baselines = groups.add_parser("baselines", help="compute and cache the baseline probes")
+    commands = baselines.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="run baselines", epilog=BASELINES_EPILOG, formatter_class=formatter
+    )
+    add_run_options(run)
+    run.add_argument("--baselines", nargs="+", choices=BASELINES, default=list(BASELINES))
+    run.set_defaults(handler=run_baselines_command)
+
+    evaluate = groups.add_parser(
+        "eval", help="evaluate an SAE", epilog=EVAL_EPILOG, formatter_class=formatter
+    )
+    evaluate.add_argument("sae", type=Path, metavar="SAE", help="a SAELens SAE folder")
+    evaluate.add_argument("--out", type=Path, help="results folder (default under the cache)")
+    add_run_options(evaluate)
+    evaluate.set_defaults(handler=run_eval_command)
+
+
+def context(args: argparse.Namespace, hook_name: str | None) -> RunContext:
+    hook = hook_name or (EMBEDDED[args.model].default_hook if args.model in EMBEDDED else None)
+    if hook is None:
+        raise ValueError("--hook is required for models other than the embedded ones")
+    return RunContext(
+        ref=resolve_model(args.model, args.model_revision),
+        hook=Hook.parse(hook),
+        protocol=load_protocol(args.protocol),
+        dtype=args.dtype,
+        device=args.device,
+        progress=not args.no_progress,
+    )
+
+
+def selected_suite(args: argparse.Namespace) -> Suite:
+    if args.dataset:
+        return Suite(name="selected", description="--dataset", datasets=args.dataset)
+    return get_suite(args.suite)
+
+
+def run_baselines_command(args: argparse.Namespace) -> int:
+    ctx = context(args, args.hook)
+    regimes = parse_regimes(args.regimes)
+    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
+    records = run_baselines(ctx, arrays, regimes, tuple(args.baselines))
+    summary = {
+        "results": str(baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)),
+        "cells": _count(records),
+    }
+    if args.json:
+        write_json(summary)
+    else:
+        sys.stdout.write(f"{summary['cells']} baseline cells in {summary['results']}\n")
+    return 0
+
+
+def run_eval_command(args: argparse.Namespace) -> int:
+    sae = load_sae_folder(args.sae, device=args.device)
+    ctx = context(args, args.hook or sae.hook)
+    width = hidden_size(ctx.ref)
+    if sae.d_in != width:
+        raise ValueError(
+            f"SAE d_in {sae.d_in} does not match the width {width} of {ctx.hook.name} "
+            f"in {ctx.ref.name}"
+        )
+    regimes = parse_regimes(args.regimes)
+    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
+    baselines = run_baselines(ctx, arrays, regimes)
+    out = args.out or cache_root() / "results" / "saes" / sae.weights_hash[:16] / protocol_folder(
+        ctx.protocol
+    )
+    records = run_sae(ctx, arrays, regimes, sae, baselines, out)
+    deltas = {
+        regime: {"cells": n, "mean_quiver_delta": d}
+        for regime, (n, d) in mean_deltas(records).items()
+    }
+    if args.json:
+        write_json({"results": str(out), "regimes": deltas})
+        return 0
+    sys.stdout.write(f"results: {out}\n")
+    for regime, row in deltas.items():
+        delta = row["mean_quiver_delta"]
+        sys.stdout.write(
+            f"  {regime:<16} {row['cells']:>5} cells  mean quiver delta {delta:+.4f}\n"
+        )
+    return 0
+
+
+def _count(records: Records) -> int:
+    return sum(len(record.cells) for record in records.values())

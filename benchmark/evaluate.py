@@ -1,0 +1,149 @@
+"""The two arms of an evaluation: baselines on raw activations (computed once per model, hook
+and protocol, then reused) and an SAE's probes, compared cell by cell through the quiver.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.probes.registry import BASELINES, baseline_families
+from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
+from benchmark.quiver import Scored, quiver
+from benchmark.regimes.cells import CellSplit, RegimeName
+from benchmark.results.schema import CellResult, QuiverResult, ResultRecord
+from benchmark.results.store import baselines_dir, record_path
+from benchmark.run import (
+    DatasetArrays,
+    RunContext,
+    base_cell_result,
+    cell_matrices,
+    cell_scores,
+    count_by_regime,
+    plan_cells,
+    provenance,
+    record_header,
+    regime_bars,
+    run_families,
+    run_job,
+)
+from benchmark.saes.load import LoadedSAE
+
+Records = dict[tuple[str, RegimeName], ResultRecord]
+
+
+def run_baselines(
+    ctx: RunContext,
+    arrays: Sequence[DatasetArrays],
+    regimes: Sequence[RegimeName],
+    names: tuple[str, ...] = BASELINES,
+) -> Records:
+    """Baseline records for every (dataset, regime), computing only the missing cells."""
+    root = baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)
+    families = baseline_families(ctx.protocol, names)
+    plan = plan_cells(arrays, ctx.protocol, regimes)
+    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, "baselines")
+    records: Records = {}
+    for item in arrays:
+        prov = provenance(ctx, item)
+
+        def run_cell(
+            split: CellSplit, item: DatasetArrays = item
+        ) -> tuple[CellResult, dict[str, np.ndarray]]:
+            X_train, X_test = cell_matrices(split, item.X, item.X_ood)
+            outcomes, strategy = run_families(families, split, X_train, X_test, ctx.protocol)
+            return base_cell_result(split, strategy, outcomes), cell_scores(split, outcomes)
+
+        for regime in regimes:
+            dataset = item.data.dataset_id
+            header = record_header("baselines", ctx, dataset, regime, prov)
+            path = record_path(root, dataset, regime)
+            records[(dataset, regime)] = run_job(
+                path, header, plan[(dataset, regime)], run_cell, bars[regime]
+            )
+    for bar in bars.values():
+        bar.close()
+    return records
+
+
+def run_sae(
+    ctx: RunContext,
+    arrays: Sequence[DatasetArrays],
+    regimes: Sequence[RegimeName],
+    sae: LoadedSAE,
+    baselines: Records,
+    out_dir: Path,
+) -> Records:
+    """SAE-probe records with the quiver against the stored baselines of the same cells."""
+    plan = plan_cells(arrays, ctx.protocol, regimes)
+    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, "sae")
+    records: Records = {}
+    for item in arrays:
+        latents = sae.encode(np.asarray(item.X))
+        latents_ood = sae.encode(np.asarray(item.X_ood)) if item.X_ood is not None else None
+        prov = provenance(ctx, item, (str(sae.path), sae.weights_hash))
+        for regime in regimes:
+            dataset = item.data.dataset_id
+            reference = {cell.key: cell for cell in baselines[(dataset, regime)].cells}
+            ks = [k for k in sae_k_values(ctx.protocol.sae_probe, regime) if k <= sae.d_sae]
+
+            run_cell = functools.partial(
+                sae_cell, ctx, latents=latents, latents_ood=latents_ood, ks=ks, reference=reference
+            )
+            header = record_header("sae", ctx, dataset, regime, prov)
+            path = record_path(out_dir, dataset, regime)
+            records[(dataset, regime)] = run_job(
+                path, header, plan[(dataset, regime)], run_cell, bars[regime]
+            )
+    for bar in bars.values():
+        bar.close()
+    return records
+
+
+def sae_cell(
+    ctx: RunContext,
+    split: CellSplit,
+    *,
+    latents: np.ndarray,
+    latents_ood: np.ndarray | None,
+    ks: Sequence[int],
+    reference: dict[str, CellResult],
+) -> tuple[CellResult, dict[str, np.ndarray]]:
+    baseline = reference[split.cell.key]
+    rules = ctx.protocol.sae_probe
+    Z_train, Z_test = cell_matrices(split, latents, latents_ood)
+    ranked = (
+        None
+        if rules.rank_within_folds
+        else tuple(rank_latents(Z_train, split.train_labels).tolist())
+    )
+    families = [sae_family(rules, k, ranked) for k in ks]
+    outcomes, strategy = run_families(families, split, Z_train, Z_test, ctx.protocol)
+    arrows = quiver(
+        [Scored.of(m.method, m.val_auc, m.test_auc) for m in baseline.methods],
+        [Scored.of(o.method, o.val_auc, o.test_auc) for o in outcomes],
+        ctx.protocol.quiver.ties,
+    )
+    result = base_cell_result(split, strategy, outcomes)
+    result.quiver = QuiverResult(
+        baseline_methods=list(arrows.baselines.methods),
+        baseline_test_auc=arrows.baselines.test_auc,
+        with_sae_methods=list(arrows.with_sae.methods),
+        with_sae_test_auc=arrows.with_sae.test_auc,
+        delta=arrows.delta,
+    )
+    return result, cell_scores(split, outcomes)
+
+
+def mean_deltas(records: Records) -> dict[RegimeName, tuple[int, float]]:
+    """Per regime: (cells, mean quiver delta over cells)."""
+    by_regime: dict[RegimeName, list[float]] = {}
+    for (_, regime), record in records.items():
+        by_regime.setdefault(regime, []).extend(c.quiver.delta for c in record.cells if c.quiver)
+    return {
+        regime: (len(d), float(np.mean(d)) if d else float("nan"))
+        for regime, d in by_regime.items()
+    }

@@ -1,0 +1,62 @@
+"""Logistic regression (L2 by default, L1 for the SAE probe), optionally on standardized inputs."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from benchmark.probes.base import BinaryProbe, Family, Params
+from benchmark.protocols.protocol import LogisticRules
+
+
+class LogisticProbe(BinaryProbe):
+    def __init__(
+        self,
+        C: float = 1.0,
+        penalty: str = "l2",
+        standardize: bool = True,
+        max_iter: int = 1000,
+        random_state: int = 0,
+    ) -> None:
+        self.C = C
+        self.penalty = penalty
+        self.standardize = standardize
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        self.model_ = make_logistic(self.C, self.penalty, self.max_iter, self.random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.model_.fit(self._scaled(X), y)
+        self.n_iter_ = int(np.max(self.model_.n_iter_))
+
+    def _positive_scores(self, X: np.ndarray) -> np.ndarray:
+        return self.model_.predict_proba(self._scaled(X))[:, 1]
+
+    def _scaled(self, X: np.ndarray) -> np.ndarray:
+        return self.scaler_.transform(X) if self.scaler_ is not None else X
+
+
+def make_logistic(C: float, penalty: str, max_iter: int, random_state: int) -> LogisticRegression:
+    """scikit-learn's solver for the penalty: lbfgs for L2, saga for L1 (intercept unpenalized)."""
+    if penalty == "l1":
+        return LogisticRegression(
+            C=C, l1_ratio=1.0, solver="saga", max_iter=max_iter, random_state=random_state
+        )
+    if penalty == "l2":
+        return LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
+    raise ValueError(f"unknown penalty {penalty!r}")
+
+
+def logistic_family(rules: LogisticRules) -> Family:
+    def candidates(_n_fit: int, _n_features: int) -> list[Params]:
+        return [{**fixed, "C": C} for C in rules.C]
+
+    fixed: Params = {"standardize": rules.standardize, "max_iter": rules.max_iter}
+    return Family("logistic", LogisticProbe, candidates, defaults=fixed)

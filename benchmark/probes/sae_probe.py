@@ -1,0 +1,70 @@
+"""The SAE probe: rank latents by the normalised mean difference between the classes on the
+training rows, keep the top k, and fit an (L1) logistic regression on them.
+
+Ranking happens inside ``fit``, so during selection each fold ranks on its own fitting rows and
+validation rows never choose the latents (the original ranked once on all training rows, which
+leaks validation rows into feature selection; ``fixed_latents`` reproduces that).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmark.probes.base import BinaryProbe, Family, Params
+from benchmark.probes.logistic import LogisticProbe
+from benchmark.protocols.protocol import SAEProbeRules
+
+EPSILON = 1e-6
+
+
+def rank_latents(latents: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Latent indices by decreasing |mean(pos) - mean(neg)| after dividing each latent by its
+    mean absolute non-zero activation (so rarely and strongly firing latents compare fairly)."""
+    magnitude = np.abs(latents).sum(axis=0) / ((latents != 0).sum(axis=0) + EPSILON)
+    normalised = latents / (magnitude + EPSILON)
+    difference = normalised[labels == 1].mean(axis=0) - normalised[labels == 0].mean(axis=0)
+    return np.argsort(-np.abs(difference), kind="stable")
+
+
+class SAEProbe(BinaryProbe):
+    def __init__(
+        self,
+        k: int = 16,
+        C: float = 1.0,
+        penalty: str = "l1",
+        max_iter: int = 1000,
+        fixed_latents: tuple[int, ...] | None = None,
+    ) -> None:
+        self.k = k
+        self.C = C
+        self.penalty = penalty
+        self.max_iter = max_iter
+        self.fixed_latents = fixed_latents
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        if self.fixed_latents is not None:
+            self.latents_ = np.asarray(self.fixed_latents[: self.k])
+        else:
+            self.latents_ = rank_latents(X, y)[: self.k]
+        self.model_ = LogisticProbe(self.C, self.penalty, False, self.max_iter).fit(
+            X[:, self.latents_], y
+        )
+        self.n_iter_ = self.model_.n_iter_
+
+    def _positive_scores(self, X: np.ndarray) -> np.ndarray:
+        return self.model_.predict_proba(X[:, self.latents_])[:, 1]
+
+
+def sae_family(
+    rules: SAEProbeRules, k: int, fixed_latents: tuple[int, ...] | None = None
+) -> Family:
+    fixed: Params = {"k": k, "penalty": rules.penalty, "fixed_latents": fixed_latents}
+
+    def candidates(_n_fit: int, _n_features: int) -> list[Params]:
+        return [{**fixed, "C": C} for C in rules.C]
+
+    return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed)
+
+
+def sae_k_values(rules: SAEProbeRules, regime: str) -> list[int]:
+    return rules.k_normal if regime == "normal" else rules.k_hard

@@ -1,0 +1,45 @@
+"""All cells of a dataset for the requested regimes and the protocol's seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from benchmark.protocols.protocol import Protocol
+from benchmark.regimes.cells import REGIMES, CellSplit, RegimeName
+from benchmark.regimes.covariate_shift import covariate_shift_cells
+from benchmark.regimes.imbalance import imbalance_cells
+from benchmark.regimes.label_noise import label_noise_cells
+from benchmark.regimes.normal import normal_cells
+from benchmark.regimes.scarcity import scarcity_cells
+from datasets_registry.rows import LabeledPrompts
+
+
+def parse_regimes(names: Sequence[str] | None) -> list[RegimeName]:
+    if not names:
+        return list(REGIMES)
+    unknown = [name for name in names if name not in REGIMES]
+    if unknown:
+        raise ValueError(f"unknown regime(s) {', '.join(unknown)}; known: {', '.join(REGIMES)}")
+    return [regime for regime in REGIMES if regime in names]
+
+
+def dataset_cells(
+    data: LabeledPrompts,
+    ood: LabeledPrompts | None,
+    protocol: Protocol,
+    regimes: Sequence[RegimeName],
+) -> list[CellSplit]:
+    cells: list[CellSplit] = []
+    for seed in protocol.seeds:
+        for regime in regimes:
+            if regime == "normal":
+                cells += normal_cells(data, protocol, seed)
+            elif regime == "scarcity":
+                cells += scarcity_cells(data, protocol, seed)
+            elif regime == "imbalance":
+                cells += imbalance_cells(data, protocol, seed)
+            elif regime == "label_noise":
+                cells += label_noise_cells(data, protocol, seed)
+            else:
+                cells += covariate_shift_cells(data, ood, protocol, seed)
+    return cells

@@ -1,0 +1,1 @@
+"""Typed result records (JSON + per-example score sidecars), their store and provenance."""

@@ -1,0 +1,1 @@
+"""SAEs: loading SAELens checkpoints and encoding activations."""

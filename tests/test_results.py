@@ -1,0 +1,102 @@
+"""Result records: round trip, the exported JSON Schema, and resume after interruption."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tqdm import tqdm
+
+from benchmark.regimes.cells import Cell, CellSplit
+from benchmark.results.schema import (
+    SCHEMA_PATH,
+    CellResult,
+    MethodResult,
+    Provenance,
+    ResultRecord,
+    json_schema,
+)
+from benchmark.results.store import load_record, load_scores, save_record, scores_path
+from benchmark.run import run_job
+
+PROVENANCE = Provenance(
+    harness_version="0",
+    harness_commit=None,
+    packages={"numpy": np.__version__},
+    model="tiny",
+    model_weights_hash="0" * 64,
+    hook="blocks.0.hook_resid_post",
+    activation_dtype="fp32",
+    dataset_hashes={"1_x": "a" * 64},
+)
+
+
+def header() -> ResultRecord:
+    return ResultRecord(
+        arm="baselines", protocol="v1", protocol_hash="h", dataset="1_x", regime="scarcity",
+        provenance=PROVENANCE, cells=[],
+    )  # fmt: skip
+
+
+def split(level: int) -> CellSplit:
+    train = np.arange(level)
+    test = np.arange(100, 110)
+    return CellSplit(Cell("1_x", "scarcity", float(level), 0), train, train % 2, test, test % 2)
+
+
+def result(split_: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
+    cell = split_.cell
+    method = MethodResult(
+        method="logistic", params={"C": 1.0}, val_auc=None, test_auc=0.5, test_accuracy=0.5
+    )
+    cell_result = CellResult(
+        dataset=cell.dataset, regime=cell.regime, level=cell.level, seed=cell.seed,
+        n_train=len(split_.train), n_test=len(split_.test), test_split="main",
+        selection="none", methods=[method],
+    )  # fmt: skip
+    return cell_result, {f"{cell.key}/logistic": np.full(10, cell.level, np.float32)}
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    record = header()
+    record.cells.append(result(split(4))[0])
+    path = tmp_path / "1_x" / "scarcity.json"
+    save_record(path, record, {"k": np.arange(3, dtype=np.float32)})
+    assert load_record(path) == record
+    np.testing.assert_array_equal(load_scores(path)["k"], np.arange(3))
+    assert scores_path(path).name == "scarcity.scores.npz"
+
+
+def test_unknown_fields_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        ResultRecord.model_validate({**header().model_dump(), "extra": 1})
+
+
+def test_exported_schema_is_current() -> None:
+    assert SCHEMA_PATH.read_text() == json_schema(), "run `saeprobe results schema --write`"
+
+
+def test_an_interrupted_job_resumes_without_recomputing(tmp_path: Path) -> None:
+    path = tmp_path / "1_x" / "scarcity.json"
+    cells = [split(n) for n in (4, 8, 16, 32)]
+    computed: list[float] = []
+
+    def crash_on_third(split_: CellSplit):  # type: ignore[no-untyped-def]
+        if len(computed) == 2:
+            raise RuntimeError("killed")
+        computed.append(split_.cell.level)  # type: ignore[arg-type]
+        return result(split_)
+
+    with pytest.raises(RuntimeError):
+        run_job(path, header(), cells, crash_on_third, tqdm(disable=True))
+    assert [c.level for c in load_record(path).cells] == [4.0, 8.0]  # type: ignore[union-attr]
+
+    def count(split_: CellSplit):  # type: ignore[no-untyped-def]
+        computed.append(split_.cell.level)  # type: ignore[arg-type]
+        return result(split_)
+
+    record = run_job(path, header(), cells, count, tqdm(disable=True))
+    assert computed == [4.0, 8.0, 16.0, 32.0]
+    assert [c.level for c in record.cells] == [4.0, 8.0, 16.0, 32.0]
+    assert set(load_scores(path)) == {f"{c.cell.key}/logistic" for c in cells}
