@@ -54,7 +54,9 @@ def run_baselines(
             split: CellSplit, item: DatasetArrays = item
         ) -> tuple[CellResult, dict[str, np.ndarray]]:
             X_train, X_test = cell_matrices(split, item.X, item.X_ood)
-            outcomes, strategy = run_families(families, split, X_train, X_test, ctx.protocol)
+            outcomes, strategy = run_families(
+                families, split, X_train, X_test, ctx.protocol, ctx.device, ctx.engine
+            )
             return base_cell_result(split, strategy, outcomes), cell_scores(split, outcomes)
 
         for regime in regimes:
@@ -121,7 +123,9 @@ def sae_cell(
         else tuple(rank_latents(Z_train, split.train_labels).tolist())
     )
     families = [sae_family(rules, k, ranked) for k in ks]
-    outcomes, strategy = run_families(families, split, Z_train, Z_test, ctx.protocol)
+    outcomes, strategy = run_families(
+        families, split, Z_train, Z_test, ctx.protocol, ctx.device, ctx.engine
+    )
     arrows = quiver(
         [Scored.of(m.method, m.val_auc, m.test_auc) for m in baseline.methods],
         [Scored.of(o.method, o.val_auc, o.test_auc) for o in outcomes],

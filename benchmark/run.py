@@ -21,7 +21,7 @@ from benchmark.activations.models import ModelRef
 from benchmark.activations.pipeline import extract_to_store, space_for
 from benchmark.activations.store import ActivationStore
 from benchmark.probes.base import Family
-from benchmark.probes.search import ProbeOutcome, run_family
+from benchmark.probes.search import EngineChoice, ProbeOutcome, resolve_engine, run_family
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.regimes.generate import dataset_cells
@@ -42,6 +42,7 @@ class RunContext:
     dtype: str = "bf16"
     device: str = "cpu"
     progress: bool = True
+    engine: EngineChoice = "auto"
 
     @property
     def settings(self) -> ExtractionSettings:
@@ -120,10 +121,22 @@ def run_families(
     X_train: np.ndarray,
     X_test: np.ndarray,
     protocol: Protocol,
+    device: str = "cpu",
+    engine: EngineChoice = "auto",
 ) -> tuple[list[ProbeOutcome], Strategy]:
     plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
+    solver = resolve_engine(engine, device)
     outcomes = [
-        run_family(family, X_train, split.train_labels, X_test, split.test_labels, plan)
+        run_family(
+            family,
+            X_train,
+            split.train_labels,
+            X_test,
+            split.test_labels,
+            plan,
+            solver,
+            device,
+        )
         for family in families
     ]
     return outcomes, plan.strategy

@@ -32,6 +32,9 @@ class Suite(BaseModel):
     max_rows: int | None = Field(default=None, ge=2)
     cap_seed: int = 0
 
+    def specs_ids(self) -> list[str]:
+        return [spec.id for spec in self.specs()]
+
     def specs(self) -> list[DatasetSpec]:
         if self.datasets == "all":
             return list(all_specs())

@@ -65,7 +65,10 @@ def test_every_subcommand_help_has_examples() -> None:
     assert "examples:" in parser.format_help()
     groups = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for group in groups.values():
-        for command in group._subparsers._group_actions[0].choices.values():
+        commands = (
+            group._subparsers._group_actions[0].choices.values() if group._subparsers else [group]
+        )
+        for command in commands:
             assert "examples:" in command.format_help(), command.prog
 
 

@@ -50,6 +50,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--engine",
+        choices=["auto", "batched", "sklearn"],
+        default="auto",
+        help="logistic-probe solver: batched torch or scikit-learn (auto: batched on CUDA)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     add_source_options(parser)
     add_json_option(parser)
@@ -86,6 +92,7 @@ def context(args: argparse.Namespace, hook_name: str | None) -> RunContext:
         dtype=args.dtype,
         device=args.device,
         progress=not args.no_progress,
+        engine=args.engine,
     )
 
 

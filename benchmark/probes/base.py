@@ -12,6 +12,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 Params = dict[str, Any]
+# (X, y, plan, candidates, device) -> validation AUCs [candidates, folds], in one batched solve
+BatchedValidation = Callable[[np.ndarray, np.ndarray, Any, list[Params], str], np.ndarray]
 
 
 class BinaryProbe(ClassifierMixin, BaseEstimator):
@@ -73,6 +75,7 @@ class Family:
     build: Callable[..., BinaryProbe]
     candidates: Callable[[int, int], list[Params]]
     defaults: Params = field(default_factory=dict)
+    batched: BatchedValidation | None = None
 
     def estimator(self, params: Params) -> BinaryProbe:
         return self.build(**params)

@@ -10,7 +10,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from benchmark.probes.base import BinaryProbe, Family, Params
+from benchmark.probes.batched_search import logistic_aucs
 from benchmark.protocols.protocol import LogisticRules
+from benchmark.selection import ValidationPlan
 
 
 class LogisticProbe(BinaryProbe):
@@ -58,5 +60,10 @@ def logistic_family(rules: LogisticRules) -> Family:
     def candidates(_n_fit: int, _n_features: int) -> list[Params]:
         return [{**fixed, "C": C} for C in rules.C]
 
+    def batched(
+        X: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params], device: str
+    ) -> np.ndarray:
+        return logistic_aucs(X, y, plan, [c["C"] for c in grid], rules.standardize, device)
+
     fixed: Params = {"standardize": rules.standardize, "max_iter": rules.max_iter}
-    return Family("logistic", LogisticProbe, candidates, defaults=fixed)
+    return Family("logistic", LogisticProbe, candidates, defaults=fixed, batched=batched)

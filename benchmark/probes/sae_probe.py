@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from benchmark.probes.base import BinaryProbe, Family, Params
+from benchmark.probes.batched_search import design_aucs
 from benchmark.probes.logistic import LogisticProbe
 from benchmark.protocols.protocol import SAEProbeRules
+from benchmark.selection import ValidationPlan
 
 EPSILON = 1e-6
 
@@ -63,7 +65,23 @@ def sae_family(
     def candidates(_n_fit: int, _n_features: int) -> list[Params]:
         return [{**fixed, "C": C} for C in rules.C]
 
-    return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed)
+    def batched(
+        Z: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params], device: str
+    ) -> np.ndarray:
+        latents = [fold_latents(Z, y, fold.fit, k, fixed_latents) for fold in plan.folds]
+        designs = [Z[:, chosen] for chosen in latents]
+        return design_aucs(designs, y, plan, [c["C"] for c in grid], rules.penalty, device)
+
+    return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed, batched=batched)
+
+
+def fold_latents(
+    Z: np.ndarray, y: np.ndarray, fit: np.ndarray, k: int, fixed: tuple[int, ...] | None
+) -> np.ndarray:
+    """The top-k latents as the probe's fit would choose them on this fold's fitting rows."""
+    if fixed is not None:
+        return np.asarray(fixed[:k])
+    return rank_latents(Z[fit], y[fit])[:k]
 
 
 def sae_k_values(rules: SAEProbeRules, regime: str) -> list[int]:

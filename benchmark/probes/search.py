@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from benchmark.probes.base import Family, Params
 from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
+
+Engine = Literal["batched", "sklearn"]
+EngineChoice = Literal["auto", "batched", "sklearn"]
+
+
+def resolve_engine(choice: EngineChoice, device: str) -> Engine:
+    """``auto``: the batched torch engine on CUDA, scikit-learn on CPU, where it measured
+    faster for all but the smallest cells (see benchmarks/probing_engines.py)."""
+    if choice == "auto":
+        return "batched" if device.startswith("cuda") else "sklearn"
+    return choice
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,16 +56,27 @@ def validation_auc(
 
 
 def choose_params(
-    family: Family, X: np.ndarray, y: np.ndarray, plan: ValidationPlan
+    family: Family,
+    X: np.ndarray,
+    y: np.ndarray,
+    plan: ValidationPlan,
+    engine: Engine = "sklearn",
+    device: str = "cpu",
 ) -> tuple[Params, float]:
-    """The best candidate by mean validation AUC, or the defaults when there is no search."""
+    """The best candidate by mean validation AUC, or the defaults when there is no search.
+
+    With the batched engine, families that have one solve every (candidate, fold) at once;
+    the others (and the sklearn engine) fit one estimator per candidate and fold."""
     if not plan.searches:
         return family.defaults, float("nan")
     n_fit = min(len(fold.fit) for fold in plan.folds)
     candidates = family.candidates(n_fit, X.shape[1])
-    aucs = np.array(
-        [[validation_auc(family, c, X, y, fold) for fold in plan.folds] for c in candidates]
-    )
+    if engine == "batched" and family.batched is not None:
+        aucs = family.batched(X, y, plan, candidates, device)
+    else:
+        aucs = np.array(
+            [[validation_auc(family, c, X, y, fold) for fold in plan.folds] for c in candidates]
+        )
     selection = select_best(aucs)
     return candidates[selection.best], selection.val_auc
 
@@ -65,7 +88,9 @@ def run_family(
     X_test: np.ndarray,
     y_test: np.ndarray,
     plan: ValidationPlan,
+    engine: Engine = "sklearn",
+    device: str = "cpu",
 ) -> ProbeOutcome:
-    params, val_auc = choose_params(family, X_train, y_train, plan)
+    params, val_auc = choose_params(family, X_train, y_train, plan, engine, device)
     model = family.estimator(params).fit(X_train, y_train)
     return outcome(family.name, params, val_auc, model.decision_scores(X_test), y_test)

@@ -164,7 +164,6 @@ class Protocol(Rules):
     baselines: BaselineRules
     sae_probe: SAEProbeRules
     quiver: QuiverRules
-    engine: Literal["batched", "sklearn"]
 
     def content_hash(self) -> str:
         """sha256 of the canonical JSON of the validated protocol (comments do not count)."""
