@@ -5,11 +5,13 @@ and protocol, then reused) and an SAE's probes, compared cell by cell through th
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
+from benchmark.probes.base import Family
 from benchmark.probes.registry import BASELINES, baseline_families
 from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
 from benchmark.quiver import Scored, quiver
@@ -17,6 +19,7 @@ from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.results.schema import CellResult, QuiverResult, ResultRecord
 from benchmark.results.store import baselines_dir, record_path
 from benchmark.run import (
+    CellRunner,
     DatasetArrays,
     RunContext,
     base_cell_result,
@@ -35,6 +38,38 @@ from benchmark.saes.load import LoadedSAE
 Records = dict[tuple[str, RegimeName], ResultRecord]
 
 
+RunnerFactory = Callable[[DatasetArrays], Callable[[RegimeName], CellRunner]]
+
+
+def run_arm(
+    ctx: RunContext,
+    arm: Literal["baselines", "sae"],
+    arrays: Sequence[DatasetArrays],
+    regimes: Sequence[RegimeName],
+    root: Path,
+    runners: RunnerFactory,
+    sae: tuple[str, str] | None = None,
+) -> Records:
+    """Run one arm over every (dataset, regime) job; ``runners(item)`` prepares a dataset once
+    (e.g. encodes its SAE latents) and returns the cell runner of each regime."""
+    plan = plan_cells(arrays, ctx.protocol, regimes)
+    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, arm)
+    records: Records = {}
+    for item in arrays:
+        prov = provenance(ctx, item, sae)
+        runner_for = runners(item)
+        for regime in regimes:
+            dataset = item.data.dataset_id
+            header = record_header(arm, ctx, dataset, regime, prov)
+            path = record_path(root, dataset, regime)
+            records[(dataset, regime)] = run_job(
+                path, header, plan[(dataset, regime)], runner_for(regime), bars[regime]
+            )
+    for bar in bars.values():
+        bar.close()
+    return records
+
+
 def run_baselines(
     ctx: RunContext,
     arrays: Sequence[DatasetArrays],
@@ -42,33 +77,23 @@ def run_baselines(
     names: tuple[str, ...] = BASELINES,
 ) -> Records:
     """Baseline records for every (dataset, regime), computing only the missing cells."""
-    root = baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)
     families = baseline_families(ctx.protocol, names)
-    plan = plan_cells(arrays, ctx.protocol, regimes)
-    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, "baselines")
-    records: Records = {}
-    for item in arrays:
-        prov = provenance(ctx, item)
 
-        def run_cell(
-            split: CellSplit, item: DatasetArrays = item
-        ) -> tuple[CellResult, dict[str, np.ndarray]]:
-            X_train, X_test = cell_matrices(split, item.X, item.X_ood)
-            outcomes, strategy = run_families(
-                families, split, X_train, X_test, ctx.protocol, ctx.device, ctx.engine
-            )
-            return base_cell_result(split, strategy, outcomes), cell_scores(split, outcomes)
+    def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
+        return lambda _regime: functools.partial(baseline_cell, ctx, families, item)
 
-        for regime in regimes:
-            dataset = item.data.dataset_id
-            header = record_header("baselines", ctx, dataset, regime, prov)
-            path = record_path(root, dataset, regime)
-            records[(dataset, regime)] = run_job(
-                path, header, plan[(dataset, regime)], run_cell, bars[regime]
-            )
-    for bar in bars.values():
-        bar.close()
-    return records
+    root = baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)
+    return run_arm(ctx, "baselines", arrays, regimes, root, runners)
+
+
+def baseline_cell(
+    ctx: RunContext, families: Sequence[Family], item: DatasetArrays, split: CellSplit
+) -> tuple[CellResult, dict[str, np.ndarray]]:
+    X_train, X_test = cell_matrices(split, item.X, item.X_ood)
+    outcomes, strategy = run_families(
+        families, split, X_train, X_test, ctx.protocol, ctx.device, ctx.engine
+    )
+    return base_cell_result(split, strategy, outcomes), cell_scores(split, outcomes)
 
 
 def run_sae(
@@ -80,29 +105,23 @@ def run_sae(
     out_dir: Path,
 ) -> Records:
     """SAE-probe records with the quiver against the stored baselines of the same cells."""
-    plan = plan_cells(arrays, ctx.protocol, regimes)
-    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, "sae")
-    records: Records = {}
-    for item in arrays:
+
+    def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
         latents = sae.encode(np.asarray(item.X))
         latents_ood = sae.encode(np.asarray(item.X_ood)) if item.X_ood is not None else None
-        prov = provenance(ctx, item, (str(sae.path), sae.weights_hash))
-        for regime in regimes:
-            dataset = item.data.dataset_id
-            reference = {cell.key: cell for cell in baselines[(dataset, regime)].cells}
-            ks = [k for k in sae_k_values(ctx.protocol.sae_probe, regime) if k <= sae.d_sae]
 
-            run_cell = functools.partial(
-                sae_cell, ctx, latents=latents, latents_ood=latents_ood, ks=ks, reference=reference
-            )
-            header = record_header("sae", ctx, dataset, regime, prov)
-            path = record_path(out_dir, dataset, regime)
-            records[(dataset, regime)] = run_job(
-                path, header, plan[(dataset, regime)], run_cell, bars[regime]
-            )
-    for bar in bars.values():
-        bar.close()
-    return records
+        def for_regime(regime: RegimeName) -> CellRunner:
+            cells = baselines[(item.data.dataset_id, regime)].cells
+            ks = [k for k in sae_k_values(ctx.protocol.sae_probe, regime) if k <= sae.d_sae]
+            return functools.partial(
+                sae_cell, ctx, latents=latents, latents_ood=latents_ood, ks=ks,
+                reference={cell.key: cell for cell in cells},
+            )  # fmt: skip
+
+        return for_regime
+
+    identity = (str(sae.path), sae.weights_hash)
+    return run_arm(ctx, "sae", arrays, regimes, out_dir, runners, identity)
 
 
 def sae_cell(
