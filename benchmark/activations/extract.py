@@ -89,9 +89,12 @@ def iter_last_token(
     prompts: Sequence[str],
     settings: ExtractionSettings,
     on_batch: Callable[[int], object] | None = None,
+    token_ids: Sequence[list[int]] | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield (prompt indices, float32 activations [n, d]) batch by batch, in bucketed order."""
-    token_ids = tokenize(loaded.tokenizer, prompts, settings.max_length)
+    """Yield (prompt indices, float32 activations [n, d]) batch by batch, in bucketed order.
+    ``token_ids`` may pass the prompts already tokenized by :func:`tokenize`."""
+    if token_ids is None:
+        token_ids = tokenize(loaded.tokenizer, prompts, settings.max_length)
     pad_id = _pad_id(loaded.tokenizer)
     lengths = [len(ids) for ids in token_ids]
     for indices in length_buckets(lengths, settings.batch_size, settings.max_batch_tokens):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from benchmark.activations.extract import ExtractionSettings, count_tokens, iter_last_token
+from benchmark.activations.extract import ExtractionSettings, iter_last_token, tokenize
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import LoadedModel, ModelRef, load_model
 from benchmark.activations.store import ActivationSpace, ActivationStore, SpaceKey
@@ -88,7 +88,8 @@ def _compute_into_bank(
     progress: bool,
     flush_every: int,
 ) -> int:
-    total = count_tokens(loaded.tokenizer, prompts, settings.max_length)
+    token_ids = tokenize(loaded.tokenizer, prompts, settings.max_length)
+    total = sum(len(ids) for ids in token_ids)
     bar = tqdm(
         total=total,
         unit="tok",
@@ -108,7 +109,8 @@ def _compute_into_bank(
             pending_indices.clear()
 
     with bar:
-        for indices, rows in iter_last_token(loaded, hook, prompts, settings, bar.update):
+        batches = iter_last_token(loaded, hook, prompts, settings, bar.update, token_ids)
+        for indices, rows in batches:
             pending_indices.append(indices)
             pending_rows.append(rows)
             if sum(len(i) for i in pending_indices) >= flush_every:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
-from sklearn.preprocessing import StandardScaler
 
 from benchmark.probes.base import BinaryProbe, Family, Params, log2_grid
 from benchmark.protocols.protocol import KNNRules
@@ -16,15 +15,12 @@ class KNNProbe(BinaryProbe):
         self.standardize = standardize
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        self._fit_scaler(X, self.standardize)
         k = max(1, min(self.n_neighbors, len(X)))
         self.model_ = KNeighborsClassifier(n_neighbors=k).fit(self._scaled(X), y)
 
     def _positive_scores(self, X: np.ndarray) -> np.ndarray:
         return self.model_.predict_proba(self._scaled(X))[:, 1]
-
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return self.scaler_.transform(X) if self.scaler_ is not None else X
 
 
 def knn_family(rules: KNNRules) -> Family:

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 
 from benchmark.probes.base import BinaryProbe, Family, Params
 from benchmark.probes.batched_search import logistic_aucs
@@ -31,7 +30,7 @@ class LogisticProbe(BinaryProbe):
         self.random_state = random_state
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        self._fit_scaler(X, self.standardize)
         self.model_ = make_logistic(self.C, self.penalty, self.max_iter, self.random_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -40,9 +39,6 @@ class LogisticProbe(BinaryProbe):
 
     def _positive_scores(self, X: np.ndarray) -> np.ndarray:
         return self.model_.predict_proba(self._scaled(X))[:, 1]
-
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return self.scaler_.transform(X) if self.scaler_ is not None else X
 
 
 def make_logistic(C: float, penalty: str, max_iter: int, random_state: int) -> LogisticRegression:

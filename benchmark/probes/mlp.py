@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler
 
 from benchmark.probes.base import BinaryProbe, Family, Params, sample_configs
 from benchmark.protocols.protocol import MLPRules
@@ -31,7 +30,7 @@ class MLPProbe(BinaryProbe):
         self.random_state = random_state
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.scaler_ = StandardScaler().fit(X)
+        self._fit_scaler(X, True)
         self.model_ = MLPClassifier(
             hidden_layer_sizes=tuple(self.hidden_layers),
             learning_rate_init=self.learning_rate,
@@ -41,11 +40,11 @@ class MLPProbe(BinaryProbe):
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model_.fit(self.scaler_.transform(X), y)
+            self.model_.fit(self._scaled(X), y)
         self.n_iter_ = int(self.model_.n_iter_)
 
     def _positive_scores(self, X: np.ndarray) -> np.ndarray:
-        return self.model_.predict_proba(self.scaler_.transform(X))[:, 1]
+        return self.model_.predict_proba(self._scaled(X))[:, 1]
 
 
 def mlp_family(rules: MLPRules) -> Family:

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 from benchmark.probes.base import BinaryProbe, Family, Params, log2_grid
 from benchmark.probes.logistic import make_logistic
@@ -28,7 +27,7 @@ class PCAProbe(BinaryProbe):
         self.max_iter = max_iter
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        self.scaler_ = StandardScaler().fit(X) if self.standardize else None
+        self._fit_scaler(X, self.standardize)
         scaled = self._scaled(X)
         components = max(1, min(self.n_components, *scaled.shape))
         self.pca_ = PCA(n_components=components, svd_solver="full").fit(scaled)
@@ -40,9 +39,6 @@ class PCAProbe(BinaryProbe):
 
     def _positive_scores(self, X: np.ndarray) -> np.ndarray:
         return self.model_.predict_proba(self.pca_.transform(self._scaled(X)))[:, 1]
-
-    def _scaled(self, X: np.ndarray) -> np.ndarray:
-        return self.scaler_.transform(X) if self.scaler_ is not None else X
 
 
 def pca_family(rules: PCARules) -> Family:
