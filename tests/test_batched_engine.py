@@ -101,3 +101,12 @@ def test_masked_rows_do_not_count() -> None:
         batch[:1, :60], target[:1, :60], mask[:1, :60], torch.tensor([1.0], dtype=torch.float64)
     )
     np.testing.assert_allclose(solution.weights[1].numpy(), alone.weights[0].numpy(), atol=1e-8)
+
+
+def test_auto_engine_follows_the_device() -> None:
+    from benchmark.probes.search import resolve_engine
+
+    assert resolve_engine("auto", "cpu") == "sklearn"
+    assert resolve_engine("auto", "cuda:0") == "batched"
+    assert resolve_engine("batched", "cpu") == "batched"
+    assert resolve_engine("sklearn", "cuda") == "sklearn"

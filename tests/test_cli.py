@@ -99,3 +99,21 @@ def test_extract_on_a_local_model_folder(
     assert again["prompts_computed"] == 0 and again["datasets_cached"] == 1
     arrays = list((ActivationStore().root / report["space"] / "datasets").glob("*.npy"))
     assert len(arrays) == 1 and np.load(arrays[0]).shape == (841, 32)
+
+
+def test_protocols_ls_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "protocols", "ls", "--json")
+    listed = {row["name"]: row["hash"] for row in json.loads(out)}
+    assert code == 0 and set(listed) == {"v1", "paper"} and listed["v1"] != listed["paper"]
+    code, out, _ = run(capsys, "protocols", "show", "paper", "--json")
+    shown = json.loads(out)
+    assert shown["hash"] == listed["paper"] and shown["clean"] is False
+    assert shown["regimes"]["scarcity"]["train_sizes"][-1] == 1024
+
+
+def test_results_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmark.results.schema import SCHEMA_PATH
+
+    code, out, _ = run(capsys, "results", "schema")
+    assert code == 0 and json.loads(out)["title"] == "ResultRecord"
+    assert out == SCHEMA_PATH.read_text()
