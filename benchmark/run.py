@@ -27,7 +27,7 @@ from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.regimes.generate import dataset_cells
 from benchmark.results.provenance import harness_commit, package_versions
 from benchmark.results.schema import CellResult, MethodResult, Provenance, ResultRecord
-from benchmark.results.store import load_record, load_scores, record_path, save_record
+from benchmark.results.store import load_record, load_scores, save_record
 from benchmark.selection import Strategy, plan_validation
 from datasets_registry.load import PACKAGED, DataSource
 from datasets_registry.rows import LabeledPrompts
@@ -250,7 +250,3 @@ def record_header(
         provenance=prov,
         cells=[],
     )
-
-
-def result_path(root: Path, dataset: str, regime: str) -> Path:
-    return record_path(root, dataset, regime)

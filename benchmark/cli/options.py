@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from datasets_registry.load import PACKAGED, DataSource
+from datasets_registry.load import DataSource
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -26,13 +26,10 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def source_from_args(args: argparse.Namespace) -> DataSource:
-    if args.source == "packaged":
-        if args.hub_repo or args.revision:
-            raise ValueError("--hub-repo and --revision need --source hub")
-        return PACKAGED
-    if not args.hub_repo:
-        raise ValueError("--source hub needs --hub-repo ORG/NAME (or a local export folder)")
-    return DataSource.from_repo_ref(args.hub_repo, args.revision)
+    """The data source the flags name; DataSource itself rejects inconsistent flags."""
+    if args.source == "hub" and args.hub_repo:
+        return DataSource.from_repo_ref(args.hub_repo, args.revision)
+    return DataSource(kind=args.source, hub_repo=args.hub_repo, revision=args.revision)
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
