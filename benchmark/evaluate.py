@@ -11,7 +11,7 @@ from typing import Literal
 
 import numpy as np
 
-from benchmark.probes.base import Family
+from benchmark.executor import Job, execute
 from benchmark.probes.registry import BASELINES, baseline_families
 from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
 from benchmark.quiver import Scored, quiver
@@ -31,7 +31,6 @@ from benchmark.run import (
     record_header,
     regime_bars,
     run_families,
-    run_job,
 )
 from benchmark.saes.load import LoadedSAE
 
@@ -50,24 +49,30 @@ def run_arm(
     runners: RunnerFactory,
     sae: tuple[str, str] | None = None,
 ) -> Records:
-    """Run one arm over every (dataset, regime) job; ``runners(item)`` prepares a dataset once
-    (e.g. encodes its SAE latents) and returns the cell runner of each regime."""
+    """Run one arm over every (dataset, regime) job on ``ctx.workers`` processes;
+    ``runners(item)`` prepares a dataset once (e.g. encodes its SAE latents) and returns the
+    picklable cell runner of each regime."""
     plan = plan_cells(arrays, ctx.protocol, regimes)
-    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, arm)
-    records: Records = {}
+    jobs = []
     for item in arrays:
         prov = provenance(ctx, item, sae)
         runner_for = runners(item)
-        for regime in regimes:
-            dataset = item.data.dataset_id
-            header = record_header(arm, ctx, dataset, regime, prov)
-            path = record_path(root, dataset, regime)
-            records[(dataset, regime)] = run_job(
-                path, header, plan[(dataset, regime)], runner_for(regime), bars[regime]
+        dataset = item.data.dataset_id
+        jobs += [
+            Job(
+                record_path(root, dataset, regime),
+                record_header(arm, ctx, dataset, regime, prov),
+                plan[(dataset, regime)],
+                runner_for(regime),
             )
-    for bar in bars.values():
-        bar.close()
-    return records
+            for regime in regimes
+        ]
+    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, arm)
+    try:
+        return execute(jobs, ctx.workers, bars)
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 def run_baselines(
@@ -77,18 +82,18 @@ def run_baselines(
     names: tuple[str, ...] = BASELINES,
 ) -> Records:
     """Baseline records for every (dataset, regime), computing only the missing cells."""
-    families = baseline_families(ctx.protocol, names)
 
     def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
-        return lambda _regime: functools.partial(baseline_cell, ctx, families, item)
+        return lambda _regime: functools.partial(baseline_cell, ctx, names, item)
 
     root = baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)
     return run_arm(ctx, "baselines", arrays, regimes, root, runners)
 
 
 def baseline_cell(
-    ctx: RunContext, families: Sequence[Family], item: DatasetArrays, split: CellSplit
+    ctx: RunContext, names: tuple[str, ...], item: DatasetArrays, split: CellSplit
 ) -> tuple[CellResult, dict[str, np.ndarray]]:
+    families = baseline_families(ctx.protocol, names)  # closures do not pickle: built per cell
     X_train, X_test = cell_matrices(split, item.X, item.X_ood)
     outcomes, strategy = run_families(
         families, split, X_train, X_test, ctx.protocol, ctx.device, ctx.engine

@@ -43,6 +43,7 @@ class RunContext:
     device: str = "cpu"
     progress: bool = True
     engine: EngineChoice = "auto"
+    workers: int = 1
 
     @property
     def settings(self) -> ExtractionSettings:
@@ -188,9 +189,14 @@ CellRunner = Callable[[CellSplit], tuple[CellResult, dict[str, np.ndarray]]]
 
 
 def run_job(
-    path: Path, header: ResultRecord, cells: Sequence[CellSplit], run_cell: CellRunner, bar: tqdm
+    path: Path,
+    header: ResultRecord,
+    cells: Sequence[CellSplit],
+    run_cell: CellRunner,
+    on_cell: Callable[[], object],
 ) -> ResultRecord:
-    """Run the cells not yet in the record at ``path``; save after each one."""
+    """Run the cells not yet in the record at ``path``; save after each one and call
+    ``on_cell`` for every cell, finished now or before."""
     record = load_record(path) or header
     scores = load_scores(path)
     done = {cell.key for cell in record.cells}
@@ -201,7 +207,7 @@ def run_job(
             record.cells.append(result)
             scores.update(new_scores)
             save_record(path, record, scores)
-        bar.update()
+        on_cell()
     return record
 
 

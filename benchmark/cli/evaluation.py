@@ -10,6 +10,7 @@ from benchmark.activations.hooks import Hook
 from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, hidden_size, resolve_model
 from benchmark.cli.options import add_json_option, add_source_options, source_from_args, write_json
 from benchmark.evaluate import Records, mean_deltas, run_baselines, run_sae
+from benchmark.executor import default_workers
 from benchmark.paths import cache_root
 from benchmark.probes.registry import BASELINES
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
@@ -56,6 +57,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="logistic-probe solver: batched torch or scikit-learn (auto: batched on CUDA)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="worker processes, one BLAS thread each (default: the usable CPUs, %(default)s)",
+    )
     parser.add_argument("--no-progress", action="store_true")
     add_source_options(parser)
     add_json_option(parser)
@@ -93,6 +100,7 @@ def context(args: argparse.Namespace, hook_name: str | None) -> RunContext:
         device=args.device,
         progress=not args.no_progress,
         engine=args.engine,
+        workers=args.workers,
     )
 
 

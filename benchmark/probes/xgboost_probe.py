@@ -21,6 +21,7 @@ class XGBoostProbe(BinaryProbe):
         reg_alpha: float = 0.0,
         reg_lambda: float = 1.0,
         min_child_weight: float = 1.0,
+        max_bin: int = 256,
         random_state: int = 0,
         device: str = "cpu",
     ) -> None:
@@ -32,6 +33,7 @@ class XGBoostProbe(BinaryProbe):
         self.reg_alpha = reg_alpha
         self.reg_lambda = reg_lambda
         self.min_child_weight = min_child_weight
+        self.max_bin = max_bin
         self.random_state = random_state
         self.device = device
 
@@ -49,6 +51,7 @@ class XGBoostProbe(BinaryProbe):
             min_child_weight=self.min_child_weight,
             random_state=self.random_state,
             tree_method="hist",
+            max_bin=self.max_bin,
             device=self.device,
             n_jobs=1,
             eval_metric="logloss",
@@ -71,11 +74,16 @@ def xgboost_family(rules: XGBoostRules) -> Family:
         "min_child_weight": rules.min_child_weight,
     }
     configs = [
-        {**config, "random_state": rules.seed}
+        {**config, "max_bin": rules.max_bin, "random_state": rules.seed}
         for config in sample_configs(space, rules.n_configs, rules.seed)
     ]
 
     def candidates(_n_fit: int, _n_features: int) -> list[Params]:
         return configs
 
-    return Family("xgboost", XGBoostProbe, candidates, defaults={"random_state": rules.seed})
+    return Family(
+        "xgboost",
+        XGBoostProbe,
+        candidates,
+        defaults={"max_bin": rules.max_bin, "random_state": rules.seed},
+    )

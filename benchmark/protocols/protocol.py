@@ -119,6 +119,7 @@ class XGBoostRules(Rules):
     reg_alpha: list[float]
     reg_lambda: list[float]
     min_child_weight: list[int]
+    max_bin: int = Field(ge=2)  # histogram bins per feature (fixed, not searched)
 
 
 class MLPRules(Rules):

@@ -1,0 +1,95 @@
+"""The local executor: runs independent jobs (one per arm, dataset and regime) in worker
+processes, each with one BLAS thread, and reports every finished cell to the progress bars.
+
+A job's runner must be picklable (a ``functools.partial`` of a module-level function over
+plain data), because workers are spawned, not forked: forking a process that has started
+torch's or OpenMP's thread pools can deadlock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue as queue_module
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from benchmark.regimes.cells import CellSplit, RegimeName
+from benchmark.results.schema import ResultRecord
+from benchmark.run import CellRunner, run_job
+
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    header: ResultRecord
+    cells: Sequence[CellSplit]
+    runner: CellRunner
+
+    @property
+    def key(self) -> tuple[str, RegimeName]:
+        return self.header.dataset, self.header.regime
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def execute(
+    jobs: Sequence[Job], workers: int, bars: dict[RegimeName, tqdm]
+) -> dict[tuple[str, RegimeName], ResultRecord]:
+    """Run every job; with one worker, in this process."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if workers == 1 or len(jobs) <= 1:
+        return {job.key: _run_job_here(job, bars[job.key[1]]) for job in jobs}
+    return _execute_in_pool(jobs, min(workers, len(jobs)), bars)
+
+
+def _execute_in_pool(
+    jobs: Sequence[Job], workers: int, bars: dict[RegimeName, tqdm]
+) -> dict[tuple[str, RegimeName], ResultRecord]:
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        finished_cells = manager.Queue()
+        futures = {pool.submit(_run_job_in_worker, job, finished_cells): job.key for job in jobs}
+        try:
+            _follow(futures, finished_cells, bars)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # finished cells are already saved
+            raise
+        return {futures[future]: future.result() for future in futures}
+
+
+def _follow(
+    futures: dict[Future[ResultRecord], Any], finished_cells: Any, bars: dict[RegimeName, tqdm]
+) -> None:
+    """Advance the bars as workers finish cells, until every job is done (or one failed)."""
+    pending = set(futures)
+    while pending:
+        with contextlib.suppress(queue_module.Empty):
+            bars[finished_cells.get(timeout=POLL_SECONDS)].update()
+        for future in [f for f in pending if f.done()]:
+            pending.discard(future)
+            future.result()  # re-raise a worker's error here, at once
+    while not finished_cells.empty():
+        bars[finished_cells.get()].update()
+
+
+def _run_job_here(job: Job, bar: tqdm) -> ResultRecord:
+    return run_job(job.path, job.header, job.cells, job.runner, bar.update)
+
+
+def _run_job_in_worker(job: Job, finished_cells: Any) -> ResultRecord:
+    regime = job.header.regime
+    report: Callable[[], object] = lambda: finished_cells.put(regime)  # noqa: E731
+    return run_job(job.path, job.header, job.cells, job.runner, report)

@@ -1,0 +1,62 @@
+"""The local executor: worker processes give the same records as one process, every cell
+reaches its regime's progress bar, and a worker's error stops the run with its cells saved."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_results import header, result, split
+from tqdm import tqdm
+
+from benchmark.executor import Job, execute
+from benchmark.regimes.cells import CellSplit
+from benchmark.results.schema import CellResult
+from benchmark.results.store import load_record, load_scores
+
+
+def fail_at_level_8(split_: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
+    if split_.cell.level == 8:
+        raise RuntimeError("boom at level 8")
+    return result(split_)
+
+
+def jobs(root: Path, runner=result) -> list[Job]:  # type: ignore[no-untyped-def]
+    made = []
+    for dataset in ("1_x", "2_y", "3_z"):
+        record = header().model_copy(update={"dataset": dataset})
+        cells = [split(n) for n in (4, 8, 16)]
+        made.append(Job(root / dataset / "scarcity.json", record, cells, runner))
+    return made
+
+
+def bars() -> dict[str, tqdm]:  # type: ignore[type-arg]
+    return {"scarcity": tqdm(total=9, file=io.StringIO())}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_write_the_same_records(tmp_path: Path, workers: int) -> None:
+    progress = bars()
+    records = execute(jobs(tmp_path), workers, progress)  # type: ignore[arg-type]
+    assert set(records) == {("1_x", "scarcity"), ("2_y", "scarcity"), ("3_z", "scarcity")}
+    for (dataset, _), record in records.items():
+        assert [c.level for c in record.cells] == [4.0, 8.0, 16.0]
+        path = tmp_path / dataset / "scarcity.json"
+        assert load_record(path) == record
+        assert len(load_scores(path)) == 3
+    assert progress["scarcity"].n == 9
+
+
+def test_a_worker_error_stops_the_run_and_keeps_finished_cells(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="boom at level 8"):
+        execute(jobs(tmp_path, fail_at_level_8), 2, bars())  # type: ignore[arg-type]
+    saved = [load_record(tmp_path / d / "scarcity.json") for d in ("1_x", "2_y", "3_z")]
+    assert all(r is None or [c.level for c in r.cells] == [4.0] for r in saved)
+    assert any(r is not None for r in saved)
+
+
+def test_workers_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        execute(jobs(tmp_path), 0, bars())  # type: ignore[arg-type]
