@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
+import tempfile
 from pathlib import Path
 
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, hidden_size, resolve_model
-from benchmark.cli.options import add_json_option, add_source_options, source_from_args, write_json
+from benchmark.cli.options import (
+    add_json_option,
+    add_source_options,
+    selected_suite,
+    source_from_args,
+    write_json,
+)
+from benchmark.cli.submissions import results_folder
 from benchmark.evaluate import Records, mean_deltas, run_baselines, run_sae
 from benchmark.executor import default_workers
 from benchmark.paths import cache_root
@@ -17,9 +26,14 @@ from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
 from benchmark.regimes.cells import REGIMES
 from benchmark.regimes.generate import parse_regimes
 from benchmark.results.store import baselines_dir, protocol_folder
-from benchmark.run import RunContext, load_suite_arrays
-from benchmark.saes.load import load_sae_folder
-from datasets_registry.suites import Suite, all_suites, get_suite
+from benchmark.run import DatasetArrays, RunContext, load_suite_arrays
+from benchmark.saes.control import build_control
+from benchmark.saes.load import CFG_FILE, WEIGHTS_FILE, LoadedSAE, load_sae_folder
+from benchmark.submissions.intake import Submission, open_submission
+from benchmark.submissions.measure import sample_rows
+from datasets_registry.suites import all_suites
+
+CONTROL_ROWS = 8192
 
 BASELINES_EPILOG = """examples:
   saeprobe baselines run --suite demo
@@ -30,6 +44,7 @@ Results go to $SAEPROBE_CACHE/results/baselines/<model>/<hook>/<protocol>/; a re
 only the cells that are missing, so an interrupted run continues where it stopped.
 """
 EVAL_EPILOG = """examples:
+  saeprobe eval my-topk --suite demo         (a submission: the SAE and its random control)
   saeprobe eval ./my-sae --suite demo
   saeprobe eval ./my-sae --suite demo --regimes normal label_noise --protocol paper
   saeprobe eval ./my-sae --suite full --out ./results/my-sae
@@ -82,7 +97,7 @@ def register(groups: argparse._SubParsersAction) -> None:
     evaluate = groups.add_parser(
         "eval", help="evaluate an SAE", epilog=EVAL_EPILOG, formatter_class=formatter
     )
-    evaluate.add_argument("sae", type=Path, metavar="SAE", help="a SAELens SAE folder")
+    evaluate.add_argument("sae", metavar="SAE", help="a submission id or a SAELens SAE folder")
     evaluate.add_argument("--out", type=Path, help="results folder (default under the cache)")
     add_run_options(evaluate)
     evaluate.set_defaults(handler=run_eval_command)
@@ -104,12 +119,6 @@ def context(args: argparse.Namespace, hook_name: str | None) -> RunContext:
     )
 
 
-def selected_suite(args: argparse.Namespace) -> Suite:
-    if args.dataset:
-        return Suite(name="selected", description="--dataset", datasets=args.dataset)
-    return get_suite(args.suite)
-
-
 def run_baselines_command(args: argparse.Namespace) -> int:
     ctx = context(args, args.hook)
     regimes = parse_regimes(args.regimes)
@@ -127,35 +136,95 @@ def run_baselines_command(args: argparse.Namespace) -> int:
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
-    sae = load_sae_folder(args.sae, device=args.device)
+    folder = Path(args.sae).expanduser()
+    if not (folder / CFG_FILE).is_file() and "/" not in args.sae:
+        return eval_submission(args, open_submission(args.sae))
+    sae = load_sae_folder(folder, device=args.device)
     ctx = context(args, args.hook or sae.hook)
-    width = hidden_size(ctx.ref)
-    if sae.d_in != width:
-        raise ValueError(
-            f"SAE d_in {sae.d_in} does not match the width {width} of {ctx.hook.name} "
-            f"in {ctx.ref.name}"
-        )
+    check_width(ctx, sae)
     regimes = parse_regimes(args.regimes)
     arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
     baselines = run_baselines(ctx, arrays, regimes)
     out = args.out or cache_root() / "results" / "saes" / sae.weights_hash[:16] / protocol_folder(
         ctx.protocol
     )
-    records = run_sae(ctx, arrays, regimes, sae, baselines, out)
+    arms = {"sae": run_sae(ctx, arrays, regimes, sae, baselines, out)}
+    report(args, out, arms)
+    return 0
+
+
+def eval_submission(args: argparse.Namespace, submission: Submission) -> int:
+    """Evaluate a validated submission and its random control; results go under
+    ``submissions/<id>/results/<protocol>/{sae,control}/``."""
+    sae = load_sae_folder(submission.sae_folder(), device=args.device)
+    require_validated(submission, sae.weights_hash)
+    args.model = submission.manifest.model
+    ctx = context(args, submission.manifest.hook)
+    check_width(ctx, sae)
+    regimes = parse_regimes(args.regimes)
+    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
+    baselines = run_baselines(ctx, arrays, regimes)
+    control = control_of(sae, arrays, ctx.protocol.seeds[0])
+    out = args.out or results_folder(submission, ctx)
+    arms = {
+        "sae": run_sae(ctx, arrays, regimes, sae, baselines, out / "sae"),
+        "control": run_sae(ctx, arrays, regimes, control, baselines, out / "control"),
+    }
+    report(args, out, arms)
+    return 0
+
+
+def require_validated(submission: Submission, weights_hash: str) -> None:
+    validation = submission.validation()
+    if validation is None or validation.get("weights_sha256") != weights_hash:
+        raise ValueError(
+            f"{submission.id} is not validated for these weights: "
+            f"run `saeprobe validate {submission.id}` first"
+        )
+
+
+def control_of(sae: LoadedSAE, arrays: list[DatasetArrays], seed: int) -> LoadedSAE:
+    """The SAE's random control, calibrated on the suite's activations and cached by the SAE's
+    hash, the seed and the calibration rows."""
+    rows = sample_rows([item.X for item in arrays], CONTROL_ROWS, seed)
+    digest = hashlib.sha256(rows.tobytes()).hexdigest()[:12]
+    folder = cache_root() / "controls" / f"{sae.weights_hash[:16]}-seed{seed}-{digest}"
+    if (folder / WEIGHTS_FILE).is_file():
+        return load_sae_folder(folder)
+    with tempfile.TemporaryDirectory(dir=folder.parent.parent, prefix=".control-") as staging:
+        build_control(sae, rows, seed, Path(staging) / "sae")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        (Path(staging) / "sae").rename(folder)
+    return load_sae_folder(folder)
+
+
+def check_width(ctx: RunContext, sae: LoadedSAE) -> None:
+    width = hidden_size(ctx.ref)
+    if sae.d_in != width:
+        raise ValueError(
+            f"SAE d_in {sae.d_in} does not match the width {width} of {ctx.hook.name} "
+            f"in {ctx.ref.name}"
+        )
+
+
+def report(args: argparse.Namespace, out: Path, arms: dict[str, Records]) -> None:
     deltas = {
-        regime: {"cells": n, "mean_quiver_delta": d}
-        for regime, (n, d) in mean_deltas(records).items()
+        arm: {
+            regime: {"cells": n, "mean_quiver_delta": d}
+            for regime, (n, d) in mean_deltas(records).items()
+        }
+        for arm, records in arms.items()
     }
     if args.json:
-        write_json({"results": str(out), "regimes": deltas})
-        return 0
+        write_json({"results": str(out), "arms": deltas})
+        return
     sys.stdout.write(f"results: {out}\n")
-    for regime, row in deltas.items():
-        delta = row["mean_quiver_delta"]
-        sys.stdout.write(
-            f"  {regime:<16} {row['cells']:>5} cells  mean quiver delta {delta:+.4f}\n"
-        )
-    return 0
+    for arm, rows in deltas.items():
+        for regime, row in rows.items():
+            sys.stdout.write(
+                f"  {arm:<8} {regime:<16} {row['cells']:>5} cells  "
+                f"mean quiver delta {row['mean_quiver_delta']:+.4f}\n"
+            )
 
 
 def _count(records: Records) -> int:

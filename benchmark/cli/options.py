@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from datasets_registry.load import DataSource
+from datasets_registry.suites import Suite, get_suite
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -45,3 +46,9 @@ def write_table(header: list[str], rows: list[list[str]]) -> None:
     for row in [header, *rows]:
         cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)]
         sys.stdout.write("  ".join(cells).rstrip() + "\n")
+
+
+def selected_suite(args: argparse.Namespace) -> Suite:
+    if args.dataset:
+        return Suite(name="selected", description="--dataset", datasets=args.dataset)
+    return get_suite(args.suite)

@@ -1,0 +1,101 @@
+"""The random control of an SAE (after Korznikov et al., arXiv 2602.14111): the same architecture
+and width, encoder directions drawn at random (seeded) with the original's column norms, and
+the encoder bias (``b_gate`` for gated SAEs) recalibrated so that each latent fires as often on
+benchmark activations as the original's does. The decoder is kept.
+
+Latents of ReLU, JumpReLU and gated SAEs fire independently, so one quantile per latent matches
+its rate exactly on the calibration rows; under TopK the latents compete for k slots, so the
+biases are refined over a few rounds of measuring and correcting.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchmark.saes.load import LoadedSAE, load_sae_folder
+from benchmark.submissions.measure import firing_rates
+
+TOPK_ROUNDS = 12
+
+
+def bias_name(sae: Any) -> str:
+    return "b_gate" if hasattr(sae, "b_gate") else "b_enc"
+
+
+def build_control(sae: LoadedSAE, X: np.ndarray, seed: int, out: Path) -> LoadedSAE:
+    """Write the control of ``sae`` calibrated on rows ``X`` to ``out`` and load it back."""
+    target = firing_rates(sae, X)
+    control = copy.deepcopy(sae.sae)
+    with torch.no_grad():
+        randomize_encoder(control, seed)
+        projections = project(control, X)
+        set_biases(control, quantile_biases(control, projections, target))
+        if sae.architecture == "topk":
+            refine_topk(control, sae, projections, target, X)
+    control.save_model(out)
+    return load_sae_folder(out)
+
+
+def randomize_encoder(sae: Any, seed: int) -> None:
+    W = sae.W_enc
+    generator = torch.Generator().manual_seed(seed)
+    random = torch.randn(W.shape, generator=generator, dtype=torch.float64)
+    random *= (W.double().norm(dim=0) / random.norm(dim=0)).unsqueeze(0)
+    W.copy_(random.to(W.dtype))
+
+
+def project(sae: Any, X: np.ndarray) -> np.ndarray:
+    """Each latent's encoder input times its direction, before any bias: [N, d_sae]."""
+    inputs = sae.process_sae_in(torch.from_numpy(np.asarray(X, np.float32)))
+    return (inputs @ sae.W_enc).double().numpy()
+
+
+def firing_threshold(sae: Any) -> np.ndarray:
+    """Where each latent's pre-activation starts to fire, in projection units."""
+    d_sae = sae.W_enc.shape[1]
+    threshold = sae.threshold.double().numpy() if hasattr(sae, "threshold") else np.zeros(d_sae)
+    if getattr(sae.cfg, "rescale_acts_by_decoder_norm", False):
+        threshold = threshold / sae.W_dec.double().norm(dim=1).numpy()
+    return threshold
+
+
+def quantile_biases(sae: Any, projections: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Biases under which latent i fires on exactly round(rate_i * N) of the rows."""
+    n = len(projections)
+    ordered = -np.sort(-projections, axis=0)  # descending per latent
+    counts = np.clip(np.rint(rates * n).astype(int), 0, n)
+    above = ordered[np.clip(counts - 1, 0, n - 1), np.arange(ordered.shape[1])]
+    below = ordered[np.clip(counts, 0, n - 1), np.arange(ordered.shape[1])]
+    cut = np.where(
+        counts == 0, ordered[0] + 1.0, np.where(counts == n, below - 1.0, (above + below) / 2)
+    )
+    return firing_threshold(sae) - cut
+
+
+def set_biases(sae: Any, biases: np.ndarray) -> None:
+    parameter = getattr(sae, bias_name(sae))
+    parameter.copy_(torch.from_numpy(biases).to(parameter.dtype))
+
+
+def refine_topk(
+    control: Any,
+    original: LoadedSAE,
+    projections: np.ndarray,
+    target: np.ndarray,
+    X: np.ndarray,
+) -> None:
+    """Under TopK a latent's rate also depends on the others: rescale each latent's quantile
+    level by target / measured rate and recompute its bias, for a few rounds."""
+    floor = 1.0 / len(X)
+    level = target.copy()
+    probe = LoadedSAE(original.path, control, original.architecture, original.d_in,
+                      original.d_sae, original.hook, "")  # fmt: skip
+    for _ in range(TOPK_ROUNDS):
+        measured = firing_rates(probe, X)
+        level = np.clip(level * (target + floor) / (measured + floor), 0.0, 1.0)
+        set_biases(control, quantile_biases(control, projections, level))

@@ -1,0 +1,1 @@
+"""Submitted SAEs: the manifest, intake checks, random controls and the submissions folder."""

@@ -1,0 +1,316 @@
+"""Submissions: a corpus of bad submissions (each rejected with its one-line message and nothing
+written), SAELens save/load round trips of every reference architecture, random-control firing
+rates, and the submit -> validate -> eval journey on the tiny model."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from benchmark.cli.main import main
+from benchmark.saes.control import build_control
+from benchmark.saes.load import load_sae_folder
+from benchmark.submissions.manifest import SCHEMA_PATH, json_schema
+from benchmark.submissions.measure import firing_rates
+
+HOOK = "blocks.1.hook_resid_post"
+DATASET = "130_temp_cat_Frequency"  # small: 371 rows
+WEIGHTS = "sae_weights.safetensors"
+
+
+@pytest.fixture(autouse=True)
+def submissions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "submissions"
+    monkeypatch.setenv("SAEPROBE_SUBMISSIONS", str(root))
+    return root
+
+
+def training_sae(architecture: str, d_in: int = 32, d_sae: int = 64) -> Any:
+    """A SAELens training SAE of the architecture, seeded, with a non-trivial encoder."""
+    import sae_lens
+
+    classes = {
+        "standard": ("StandardTrainingSAE", {}),
+        "topk": ("TopKTrainingSAE", {"k": 8}),
+        "batchtopk": ("BatchTopKTrainingSAE", {"k": 8}),
+        "jumprelu": ("JumpReLUTrainingSAE", {}),
+        "matryoshka_batchtopk": (
+            "MatryoshkaBatchTopKTrainingSAE", {"k": 8, "matryoshka_widths": [16, 64]}
+        ),
+    }  # fmt: skip
+    name, extra = classes[architecture]
+    config = getattr(sae_lens, f"{name}Config")(d_in=d_in, d_sae=d_sae, **extra)
+    config.metadata.hook_name = HOOK
+    torch.manual_seed(0)
+    sae = getattr(sae_lens, name)(config)
+    with torch.no_grad():
+        sae.W_enc.normal_(0, 0.3)
+        sae.b_enc.uniform_(-0.3, 0.1)
+    if hasattr(sae, "topk_threshold"):
+        sae.topk_threshold = torch.tensor(0.2)
+    return sae
+
+
+def saved_sae(folder: Path, architecture: str = "standard", **kwargs: Any) -> Path:
+    training_sae(architecture, **kwargs).save_inference_model(folder)
+    return folder
+
+
+def submit_argv(source: Path, submission_id: str, architecture: str = "standard") -> list[str]:
+    return [
+        "submit", str(source), "--id", submission_id, "--name", "Tiny", "--architecture",
+        architecture, "--tokens", "1000", "--corpus", "random", "--author", "Tester",
+        "--license", "MIT", "--hook", HOOK,
+    ]  # fmt: skip
+
+
+def rejected(capsys: pytest.CaptureFixture[str], argv: list[str], message: str, root: Path) -> None:
+    before = sorted(root.rglob("*")) if root.exists() else []
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    errors = [line for line in err.replace("\r", "\n").splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("saeprobe: error: "), err  # one line
+    assert message in errors[0], err
+    assert (sorted(root.rglob("*")) if root.exists() else []) == before  # nothing written
+
+
+@pytest.fixture
+def model_args(tiny_model_dir: Path) -> list[str]:
+    return ["--model", str(tiny_model_dir)]
+
+
+def rewrite_weights(folder: Path, change: Callable[[dict[str, torch.Tensor]], None]) -> Path:
+    tensors = load_file(folder / WEIGHTS)
+    change(tensors)
+    save_file(tensors, folder / WEIGHTS)
+    return folder
+
+
+BAD_SOURCES: dict[str, tuple[Callable[[Path], Path], str, str]] = {
+    "missing weights": (
+        lambda f: (saved_sae(f) / WEIGHTS).unlink() or f,
+        "standard",
+        "sae_weights.safetensors: missing",
+    ),
+    "wrong tensor shape": (
+        lambda f: rewrite_weights(saved_sae(f), lambda t: t.update(b_enc=torch.zeros(65))),
+        "standard",
+        "tensor b_enc: shape (65,), expected (64,)",
+    ),
+    "NaN weights": (
+        lambda f: rewrite_weights(
+            saved_sae(f), lambda t: t["W_enc"].__setitem__((0, 0), float("nan"))
+        ),
+        "standard",
+        "tensor W_enc: 1 non-finite values",
+    ),
+    "Inf weights": (
+        lambda f: rewrite_weights(
+            saved_sae(f), lambda t: t["W_dec"].__setitem__((3, 1), float("inf"))
+        ),
+        "standard",
+        "tensor W_dec: 1 non-finite values",
+    ),
+    "pickle renamed as checkpoint": (
+        lambda f: (saved_sae(f) / WEIGHTS).write_bytes(pickle.dumps({"W_enc": [1.0]})) and f,
+        "standard",
+        "a pickle (or zip) archive, not safetensors",
+    ),
+    "torch.save renamed as checkpoint": (
+        lambda f: torch.save({"W_enc": torch.zeros(2)}, saved_sae(f) / WEIGHTS) or f,
+        "standard",
+        "a pickle (or zip) archive, not safetensors",
+    ),
+    "pickle beside the weights": (
+        lambda f: (saved_sae(f) / "extra.pt").write_bytes(b"x") and f,
+        "standard",
+        "extra.pt: only safetensors weights are accepted",
+    ),
+    "d_in not matching the hook": (
+        lambda f: saved_sae(f, d_in=16),
+        "standard",
+        "d_in: the SAE reads 16 dimensions but blocks.1.hook_resid_post",
+    ),
+    "architecture not matching the tensors": (
+        lambda f: saved_sae(f),
+        "batchtopk",
+        "architecture: the manifest says 'batchtopk' (saved by SAELens as 'jumprelu') but "
+        "cfg.json says 'standard'",
+    ),
+    "JumpReLU without its threshold": (
+        lambda f: rewrite_weights(saved_sae(f, "batchtopk"), lambda t: t.pop("threshold")),
+        "batchtopk",
+        "tensor threshold: missing from sae_weights.safetensors",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SOURCES))
+def test_bad_sources_are_rejected_at_submit(
+    case: str,
+    tmp_path: Path,
+    submissions: Path,
+    model_args: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make, architecture, message = BAD_SOURCES[case]
+    source = make(tmp_path / "source")
+    rejected(capsys, [*submit_argv(source, "bad", architecture), *model_args], message, submissions)
+
+
+def test_an_id_cannot_escape_submissions(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = saved_sae(tmp_path / "source")
+    for bad_id in ("../escape", "/tmp/abs", "Upper", "a/b"):
+        rejected(capsys, [*submit_argv(source, bad_id), *model_args], "is not a slug", submissions)
+    assert not (tmp_path / "escape").exists()
+    rejected(capsys, ["validate", "../escape"], "is not a slug", submissions)
+
+
+def submitted(tmp_path: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]) -> Path:
+    source = saved_sae(tmp_path / "source")
+    assert main([*submit_argv(source, "tiny"), *model_args]) == 0
+    capsys.readouterr()
+    return source
+
+
+def test_malformed_yaml_and_unknown_keys_are_rejected(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    submitted(tmp_path, model_args, capsys)
+    manifest = submissions / "tiny" / "submission.yaml"
+    good = manifest.read_text()
+    manifest.write_text("id: tiny\nsae: [unclosed\n")
+    rejected(capsys, ["validate", "tiny"], "not valid YAML", submissions)
+    manifest.write_text(good + "favourite_colour: blue\n")
+    extra = "favourite_colour: Extra inputs are not permitted"
+    rejected(capsys, ["validate", "tiny"], extra, submissions)
+    manifest.write_text(good.replace("license: MIT\n", ""))
+    rejected(capsys, ["validate", "tiny"], "license: Field required", submissions)
+
+
+def test_changed_weights_fail_their_recorded_hash(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    submitted(tmp_path, model_args, capsys)
+    rewrite_weights(submissions / "tiny" / "sae", lambda t: t["W_enc"].mul_(2.0))
+    rejected(capsys, ["validate", "tiny", "--dataset", DATASET], "weights_sha256", submissions)
+
+
+def test_a_claim_far_from_the_measurement_is_rejected(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = saved_sae(tmp_path / "source")
+    argv = [*submit_argv(source, "claims"), *model_args, "--claim-explained-variance", "0.99"]
+    assert main(argv) == 0
+    argv = ["validate", "claims", "--dataset", DATASET]
+    rejected(capsys, argv, "claims.explained_variance", submissions)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "saved_as"),
+    [
+        ("standard", "standard"),
+        ("topk", "topk"),
+        ("batchtopk", "jumprelu"),
+        ("jumprelu", "jumprelu"),
+        ("matryoshka_batchtopk", "jumprelu"),
+    ],
+)
+def test_saelens_round_trip_of_each_reference_architecture(
+    architecture: str, saved_as: str, tmp_path: Path
+) -> None:
+    trained = training_sae(architecture)
+    folder = saved_sae(tmp_path / architecture, architecture)
+    loaded = load_sae_folder(folder)
+    assert loaded.architecture == saved_as and loaded.d_sae == 64
+    x = torch.randn(50, 32)
+    with torch.no_grad():
+        expected = trained.encode(x) if architecture in ("standard", "topk", "jumprelu") else None
+    latents = loaded.encode(x.numpy())
+    if expected is not None:
+        np.testing.assert_allclose(latents, expected.numpy(), atol=1e-5)
+    if saved_as == "jumprelu" and architecture != "jumprelu":  # BatchTopK's threshold kept
+        threshold = load_file(folder / WEIGHTS)["threshold"]
+        assert torch.allclose(threshold, torch.full((64,), 0.2))
+
+
+@pytest.mark.parametrize("architecture", ["standard", "topk", "batchtopk"])
+def test_control_keeps_each_latents_firing_rate(architecture: str, tmp_path: Path) -> None:
+    sae = load_sae_folder(saved_sae(tmp_path / "sae", architecture))
+    rng = np.random.default_rng(0)
+    X = (rng.normal(size=(3000, 32)) * rng.uniform(0.5, 2.0, 32)).astype(np.float32)
+    control = build_control(sae, X[:2000], seed=0, out=tmp_path / "control")
+    original, matched = firing_rates(sae, X[:2000]), firing_rates(control, X[:2000])
+    tolerance = 0.02 if architecture == "topk" else 1e-9  # TopK latents compete for k slots
+    assert np.abs(original - matched).max() <= tolerance
+    held_out = np.abs(firing_rates(sae, X[2000:]) - firing_rates(control, X[2000:]))
+    assert held_out.max() <= 0.08  # sampling error of rates on 1,000 fresh rows
+    W, W_random = sae.sae.W_enc.detach(), control.sae.W_enc.detach()
+    torch.testing.assert_close(W_random.norm(dim=0), W.norm(dim=0))
+    cosine = (W * W_random).sum(0) / (W.norm(dim=0) * W_random.norm(dim=0))
+    assert cosine.abs().max() < 0.8  # new directions
+    again = build_control(sae, X[:2000], seed=0, out=tmp_path / "again")
+    torch.testing.assert_close(again.sae.W_enc, control.sae.W_enc)  # seeded
+
+
+def test_submit_validate_eval_journey(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = submitted(tmp_path, model_args, capsys)
+    folder = submissions / "tiny"
+    assert (folder / "sae" / WEIGHTS).read_bytes() == (source / WEIGHTS).read_bytes()
+    assert main(["eval", "tiny", "--dataset", DATASET, "--regimes", "normal"]) == 1
+    assert "run `saeprobe validate tiny` first" in capsys.readouterr().err
+
+    assert main(["validate", "tiny", "--dataset", DATASET, "--json"]) == 0
+    validation = json.loads(capsys.readouterr().out)
+    assert validation["status"] == "validated" and validation["width"] == 64
+    assert 0 < validation["measured"]["l0"] <= 64
+
+    argv = ["eval", "tiny", "--dataset", DATASET, "--regimes", "normal", "--dtype", "fp32",
+            "--no-progress", "--json", "--workers", "1"]  # fmt: skip
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["arms"]) == {"sae", "control"}
+    results = Path(summary["results"])
+    assert results.parent == folder / "results"
+    for arm in ("sae", "control"):
+        record = json.loads((results / arm / DATASET / "normal.json").read_text())
+        assert record["arm"] == "sae" and len(record["cells"]) == 1
+    sae_hash = json.loads((results / "sae" / DATASET / "normal.json").read_text())
+    control_hash = json.loads((results / "control" / DATASET / "normal.json").read_text())
+    assert (
+        sae_hash["provenance"]["sae_weights_hash"] != control_hash["provenance"]["sae_weights_hash"]
+    )
+
+    assert main(["ls", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["submissions"]
+    assert listed == [
+        {"id": "tiny", "name": "Tiny", "architecture": "standard", "width": 64,
+         "status": "validated", "evaluated": [results.name]}
+    ]  # fmt: skip
+
+
+def test_exported_manifest_schema_is_current() -> None:
+    assert SCHEMA_PATH.read_text() == json_schema(), (
+        "run `python -m benchmark.submissions.manifest`"
+    )
+
+
+def test_submitting_twice_is_refused(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = submitted(tmp_path, model_args, capsys)
+    rejected(capsys, [*submit_argv(source, "tiny"), *model_args], "already exists", submissions)
+    shutil.rmtree(submissions / "tiny")
