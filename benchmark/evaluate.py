@@ -60,7 +60,7 @@ def run_arm(
         dataset = item.data.dataset_id
         jobs += [
             Job(
-                record_path(root, dataset, regime),
+                record_path(root, dataset, item.data_key(ctx.dtype), regime),
                 record_header(arm, ctx, dataset, regime, prov),
                 plan[(dataset, regime)],
                 runner_for(regime),

@@ -6,6 +6,7 @@ dataset, never per cell.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,11 @@ class DatasetArrays:
         if self.ood is not None:
             found[self.ood.name] = self.ood.content_hash()
         return found
+
+    def data_key(self, dtype: str) -> str:
+        """Names these rows (main and OOD) and the activation dtype in result paths."""
+        parts = [f"{name}={digest}" for name, digest in sorted(self.hashes().items())]
+        return hashlib.sha256("\n".join([*parts, dtype]).encode()).hexdigest()[:12]
 
 
 def load_suite_arrays(
@@ -198,6 +204,7 @@ def run_job(
     """Run the cells not yet in the record at ``path``; save after each one and call
     ``on_cell`` for every cell, finished now or before."""
     record = load_record(path) or header
+    check_same_run(path, record, header)
     scores = load_scores(path)
     done = {cell.key for cell in record.cells}
     for split in cells:
@@ -209,6 +216,21 @@ def run_job(
             save_record(path, record, scores)
         on_cell()
     return record
+
+
+def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> None:
+    """Refuse to extend a record made under another protocol, model, SAE or data."""
+    mine = header.model_dump(exclude={"cells", "provenance"})
+    theirs = stored.model_dump(exclude={"cells", "provenance"})
+    keys = ("model_weights_hash", "hook", "activation_dtype", "sae_weights_hash", "dataset_hashes")
+    for key in keys:
+        mine[key], theirs[key] = getattr(header.provenance, key), getattr(stored.provenance, key)
+    differing = [key for key in mine if mine[key] != theirs[key]]
+    if differing:
+        raise ValueError(
+            f"{path} was computed with a different {', '.join(differing)}; move it away to "
+            "recompute"
+        )
 
 
 def regime_bars(cells: dict[RegimeName, int], progress: bool, label: str) -> dict[RegimeName, tqdm]:

@@ -29,8 +29,10 @@ def test_eval_writes_records_with_quiver_and_resumes(
         "--out", str(out), "--json",
     ]  # fmt: skip
     summary = run(capsys, *argv)
-    assert set(summary["regimes"]) == {"normal", "covariate_shift"}
-    normal = load_record(out / DATASET / "normal.json")
+    assert set(summary["arms"]["sae"]) == {"normal", "covariate_shift"}
+    (data_key,) = [p.name for p in (out / DATASET).iterdir()]  # one set of rows, one dtype
+    folder = out / DATASET / data_key
+    normal = load_record(folder / "normal.json")
     assert normal is not None and normal.arm == "sae" and len(normal.cells) == 1
     cell = normal.cells[0]
     assert [m.method for m in cell.methods] == [f"sae_k{k}" for k in (1, 2, 4, 8, 16, 32, 64)]
@@ -38,16 +40,16 @@ def test_eval_writes_records_with_quiver_and_resumes(
     assert cell.quiver.delta == pytest.approx(
         cell.quiver.with_sae_test_auc - cell.quiver.baseline_test_auc
     )
-    shift = load_record(out / DATASET / "covariate_shift.json")
+    shift = load_record(folder / "covariate_shift.json")
     assert shift is not None and shift.cells[0].test_split == "ood"
     assert [m.method for m in shift.cells[0].methods] == ["sae_k16"]  # 64 latents: no k=128
-    scores = load_scores(out / DATASET / "normal.json")
+    scores = load_scores(folder / "normal.json")
     key = cell.key
     assert len(scores[f"{key}/sae_k16"]) == cell.n_test == len(scores[f"{key}/test_labels"])
 
-    modified = (out / DATASET / "normal.json").stat().st_mtime_ns
-    assert run(capsys, *argv)["regimes"]["normal"]["cells"] == 1
-    assert (out / DATASET / "normal.json").stat().st_mtime_ns == modified  # nothing recomputed
+    modified = (folder / "normal.json").stat().st_mtime_ns
+    assert run(capsys, *argv)["arms"]["sae"]["normal"]["cells"] == 1
+    assert (folder / "normal.json").stat().st_mtime_ns == modified  # nothing recomputed
 
 
 def test_eval_rejects_a_width_mismatch(

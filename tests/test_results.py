@@ -99,3 +99,15 @@ def test_an_interrupted_job_resumes_without_recomputing(tmp_path: Path) -> None:
     assert computed == [4.0, 8.0, 16.0, 32.0]
     assert [c.level for c in record.cells] == [4.0, 8.0, 16.0, 32.0]
     assert set(load_scores(path)) == {f"{c.cell.key}/logistic" for c in cells}
+
+
+def test_a_record_from_another_run_is_not_extended(tmp_path: Path) -> None:
+    path = tmp_path / "1_x" / "scarcity.json"
+    run_job(path, header(), [split(4)], result, lambda: None)
+    other = header()
+    other.provenance = PROVENANCE.model_copy(update={"dataset_hashes": {"1_x": "b" * 64}})
+    with pytest.raises(ValueError, match="different dataset_hashes"):
+        run_job(path, other, [split(4), split(8)], result, lambda: None)
+    other = header().model_copy(update={"protocol_hash": "other"})
+    with pytest.raises(ValueError, match="different protocol_hash"):
+        run_job(path, other, [split(4)], result, lambda: None)

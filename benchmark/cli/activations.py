@@ -11,9 +11,16 @@ from benchmark.activations.hooks import Hook
 from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, resolve_model
 from benchmark.activations.pipeline import extract_to_store
 from benchmark.activations.store import ActivationStore
-from benchmark.cli.options import add_json_option, add_source_options, source_from_args, write_json
+from benchmark.cli.options import (
+    add_json_option,
+    add_source_options,
+    add_suite_options,
+    selected_suite,
+    source_from_args,
+    write_json,
+)
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
-from datasets_registry.suites import Suite, all_suites, get_suite, iter_suite_data
+from datasets_registry.suites import iter_suite_data
 
 EXTRACT_EPILOG = """examples:
   saeprobe activations extract --suite demo
@@ -50,13 +57,7 @@ def register(groups: argparse._SubParsersAction) -> None:
         help="SAELens hook name, e.g. blocks.15.hook_resid_post (default: the "
         "embedded model's reference hook)",
     )
-    extract.add_argument("--suite", default="demo", help=f"one of: {', '.join(all_suites())}")
-    extract.add_argument(
-        "--dataset",
-        action="append",
-        metavar="ID",
-        help="extract these datasets (repeatable, uncapped) instead of the suite's",
-    )
+    add_suite_options(extract)
     extract.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
     extract.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
     extract.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
@@ -75,9 +76,7 @@ def run_extract(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         device=args.device,
     )
-    suite = get_suite(args.suite)
-    if args.dataset:
-        suite = Suite(name="selected", description="--dataset", datasets=args.dataset)
+    suite = selected_suite(args)
     data = list(iter_suite_data(suite, source_from_args(args), protocol.clean))
     ref = resolve_model(args.model, args.model_revision)
     report = extract_to_store(

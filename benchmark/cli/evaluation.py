@@ -13,6 +13,7 @@ from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, hidden
 from benchmark.cli.options import (
     add_json_option,
     add_source_options,
+    add_suite_options,
     selected_suite,
     source_from_args,
     write_json,
@@ -31,7 +32,6 @@ from benchmark.saes.control import build_control
 from benchmark.saes.load import CFG_FILE, WEIGHTS_FILE, LoadedSAE, load_sae_folder
 from benchmark.submissions.intake import Submission, open_submission
 from benchmark.submissions.measure import sample_rows
-from datasets_registry.suites import all_suites
 
 CONTROL_ROWS = 8192
 
@@ -58,10 +58,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help="embedded model, Hub id or folder")
     parser.add_argument("--model-revision", help="branch, tag or commit of a Hub model")
     parser.add_argument("--hook", help="SAELens hook name (default: the SAE's, else the model's)")
-    parser.add_argument("--suite", default="demo", help=f"one of: {', '.join(all_suites())}")
-    parser.add_argument(
-        "--dataset", action="append", metavar="ID", help="these datasets (repeatable) instead"
-    )
+    add_suite_options(parser)
     parser.add_argument("--regimes", nargs="+", choices=REGIMES, help="default: all five")
     parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from benchmark import __version__
 from benchmark.activations.hooks import HookError
 from benchmark.activations.store import MissingActivationsError
-from benchmark.cli import activations, datasets, evaluation, protocols, results, submissions
+from benchmark.cli import (
+    activations,
+    datasets,
+    evaluation,
+    protocols,
+    reference,
+    results,
+    submissions,
+)
 from benchmark.protocols.protocol import UnknownProtocolError
 from benchmark.saes.load import SAELoadError
 from datasets_registry.load import DatasetIntegrityError
@@ -55,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.register(groups)
     results.register(groups)
     submissions.register(groups)
+    reference.register(groups)
     return parser
 
 

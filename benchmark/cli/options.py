@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from datasets_registry.load import DataSource
-from datasets_registry.suites import Suite, get_suite
+from datasets_registry.suites import Suite, all_suites, get_suite
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +48,26 @@ def write_table(header: list[str], rows: list[list[str]]) -> None:
         sys.stdout.write("  ".join(cells).rstrip() + "\n")
 
 
+def add_suite_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--suite", default="demo", help=f"one of: {', '.join(all_suites())}")
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        metavar="ID",
+        help="only these datasets (repeatable), under the suite's row cap (--suite full: none)",
+    )
+
+
 def selected_suite(args: argparse.Namespace) -> Suite:
-    if args.dataset:
-        return Suite(name="selected", description="--dataset", datasets=args.dataset)
-    return get_suite(args.suite)
+    """The suite, or with ``--dataset`` those datasets under the suite's row cap (so a few
+    datasets of the demo see exactly the demo's rows)."""
+    suite = get_suite(args.suite)
+    if not args.dataset:
+        return suite
+    return suite.model_copy(
+        update={
+            "name": f"{suite.name}-selected",
+            "description": "--dataset",
+            "datasets": args.dataset,
+        }
+    )

@@ -11,7 +11,7 @@ import numpy as np
 
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import DEFAULT_MODEL
-from benchmark.cli.options import add_json_option, selected_suite, write_json
+from benchmark.cli.options import add_json_option, add_suite_options, selected_suite, write_json
 from benchmark.protocols.protocol import load_protocol
 from benchmark.results.store import protocol_folder
 from benchmark.run import RunContext, load_suite_arrays
@@ -23,7 +23,6 @@ from benchmark.submissions.store import RESULTS_DIR, submission_ids, submissions
 from datasets_registry.suites import Suite
 
 VALIDATION_ROWS = 4096
-VALIDATION_SUITE = "demo"
 
 SUBMIT_EPILOG = """examples:
   saeprobe submit ./my-sae --id my-topk --name "TopK 2k" --architecture topk \\
@@ -32,6 +31,23 @@ SUBMIT_EPILOG = """examples:
 SOURCE is a SAELens folder (cfg.json + sae_weights.safetensors). Its weights are copied into
 submissions/<id>/sae/ (or referenced with --reference) and their sha256 is recorded. Nothing is
 written when a check fails.
+"""
+
+
+VALIDATE_EPILOG = """examples:
+  saeprobe validate my-topk
+  saeprobe validate my-topk --dataset 5_hist_fig_ismale --json
+
+Checks the weights (safetensors only, tensor names and shapes, d_in, finite values, decoder
+norms, the recorded sha256) before computing anything, then measures L0 and explained variance
+on the suite's last-token activations against the manifest's claims. Writes validation.json only
+when every check passes.
+"""
+LS_EPILOG = """examples:
+  saeprobe ls
+  saeprobe ls --json
+
+Submissions live in $SAEPROBE_SUBMISSIONS (default ./submissions).
 """
 
 
@@ -57,16 +73,20 @@ def register(groups: argparse._SubParsersAction) -> None:
     command.add_argument("--reference", action="store_true", help="reference, do not copy")
     command.set_defaults(handler=submit_command)
 
-    command = groups.add_parser("validate", help="check a submission before any compute")
-    command.add_argument("id", metavar="ID")
-    command.add_argument("--suite", default=VALIDATION_SUITE, help="activations to measure on")
-    command.add_argument(
-        "--dataset", action="append", metavar="ID", help="these datasets (repeatable) instead"
+    command = groups.add_parser(
+        "validate",
+        help="check a submission before any compute",
+        epilog=VALIDATE_EPILOG,
+        formatter_class=formatter,
     )
+    command.add_argument("id", metavar="ID")
+    add_suite_options(command)
     add_json_option(command)
     command.set_defaults(handler=validate_command)
 
-    command = groups.add_parser("ls", help="list submissions and their status")
+    command = groups.add_parser(
+        "ls", help="list submissions and their status", epilog=LS_EPILOG, formatter_class=formatter
+    )
     add_json_option(command)
     command.set_defaults(handler=ls_command)
 

@@ -106,23 +106,32 @@ def solve_l1(
     X: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, C: torch.Tensor,
     max_iter: int = 5000, tol: float = 1e-7,
 ) -> Solution:  # fmt: skip
-    """FISTA with adaptive restart for L1-penalised logistic regression (intercept free)."""
+    """FISTA with adaptive restart for L1-penalised logistic regression (intercept free).
+
+    It runs on columns rescaled to unit root-mean-square over the real rows, with the L1
+    penalty reweighted to match (|w_j| = |v_j| / s_j), so the optimum is unchanged while the
+    step size no longer shrinks with the largest column: unscaled SAE latents whose scales
+    differ by orders of magnitude otherwise need far more than ``max_iter`` steps."""
     B, _, p = X.shape
-    step = 1.0 / (C * lipschitz(X, mask) / 4.0)  # the logistic loss has curvature <= 1/4
+    scale = column_scale(X, mask)
+    Xs = X / scale[:, None, :]
+    weights = 1.0 / scale  # the penalty on each rescaled coefficient
+    step = 1.0 / (C * lipschitz(Xs, mask) / 4.0)  # the logistic loss has curvature <= 1/4
     theta = torch.zeros(B, p + 1, dtype=X.dtype, device=X.device)
     momentum = theta.clone()
     t = torch.ones(B, dtype=X.dtype, device=X.device)
-    previous = _l1_objective(X, y, mask, C, theta)
+    previous = _l1_objective(Xs, y, mask, C, theta, weights)
     for iteration in range(1, max_iter + 1):
-        z = torch.einsum("bnp,bp->bn", X, momentum[:, :p]) + momentum[:, p, None]
+        z = torch.einsum("bnp,bp->bn", Xs, momentum[:, :p]) + momentum[:, p, None]
         residual = mask * (torch.sigmoid(z) - y)
         grad = C[:, None] * torch.cat(
-            [torch.einsum("bnp,bn->bp", X, residual), residual.sum(dim=1, keepdim=True)], dim=1
+            [torch.einsum("bnp,bn->bp", Xs, residual), residual.sum(dim=1, keepdim=True)], dim=1
         )
         moved = momentum - step[:, None] * grad
-        shrunk = torch.sign(moved[:, :p]) * (moved[:, :p].abs() - step[:, None]).clamp_min(0)
+        threshold = step[:, None] * weights
+        shrunk = torch.sign(moved[:, :p]) * (moved[:, :p].abs() - threshold).clamp_min(0)
         new_theta = torch.cat([shrunk, moved[:, p:]], dim=1)
-        value = _l1_objective(X, y, mask, C, new_theta)
+        value = _l1_objective(Xs, y, mask, C, new_theta, weights)
         restart = value > previous
         t_next = torch.where(restart, torch.ones_like(t), (1 + torch.sqrt(1 + 4 * t * t)) / 2)
         factor = torch.where(restart, torch.zeros_like(t), (t - 1) / t_next)
@@ -131,12 +140,24 @@ def solve_l1(
         theta, t, previous = new_theta, t_next, torch.minimum(value, previous)
         if iteration > 10 and (change <= tol).all():
             break
-    return Solution(theta[:, :p], theta[:, p], iteration)
+    return Solution(theta[:, :p] / scale, theta[:, p], iteration)
+
+
+def column_scale(X: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Root mean square of each column over the real rows; 1 for all-zero columns."""
+    rows = mask.sum(dim=1).clamp_min(1.0)
+    rms = torch.sqrt(torch.einsum("bnp,bn->bp", X * X, mask) / rows[:, None])
+    return torch.where(rms > 0, rms, torch.ones_like(rms))
 
 
 def _l1_objective(
-    X: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, C: torch.Tensor, theta: torch.Tensor
+    X: torch.Tensor,
+    y: torch.Tensor,
+    mask: torch.Tensor,
+    C: torch.Tensor,
+    theta: torch.Tensor,
+    weights: torch.Tensor,
 ) -> torch.Tensor:
     p = X.shape[2]
     z = torch.einsum("bnp,bp->bn", X, theta[:, :p]) + theta[:, p, None]
-    return C * _loss(z, y, mask) + theta[:, :p].abs().sum(dim=1)
+    return C * _loss(z, y, mask) + (weights * theta[:, :p].abs()).sum(dim=1)

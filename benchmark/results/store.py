@@ -30,8 +30,10 @@ def protocol_folder(protocol: Protocol) -> str:
     return f"{protocol.name}-{protocol.content_hash()[:12]}"
 
 
-def record_path(root: Path, dataset: str, regime: str) -> Path:
-    return root / dataset / f"{regime}.json"
+def record_path(root: Path, dataset: str, data_key: str, regime: str) -> Path:
+    """``<root>/<dataset>/<data key>/<regime>.json``: the data key names the exact rows and
+    activation dtype, so a capped suite and the full dataset never share a record."""
+    return root / dataset / data_key / f"{regime}.json"
 
 
 def scores_path(record: Path) -> Path:

@@ -1,0 +1,130 @@
+"""The reference SAE suite: ReLU, TopK, BatchTopK, JumpReLU and Matryoshka-BatchTopK SAEs
+trained with SAELens's own trainer and training classes on the same activations (one middle
+layer of the embedded model over the stdlib corpus), with the same width and token budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchmark.activations.extract import tokenize
+from benchmark.activations.hooks import Hook, capture
+from benchmark.activations.models import LoadedModel
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One architecture: SAELens's training class name, its settings, and the manifest's name."""
+
+    architecture: str
+    trainer_class: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def recipes(width: int, k: int) -> dict[str, Recipe]:
+    matryoshka = [width // 16, width // 4, width]
+    return {
+        "relu": Recipe("standard", "StandardTrainingSAE", {"l1_coefficient": 2.0}),
+        "topk": Recipe("topk", "TopKTrainingSAE", {"k": k}),
+        "batchtopk": Recipe("batchtopk", "BatchTopKTrainingSAE", {"k": k}),
+        "jumprelu": Recipe("jumprelu", "JumpReLUTrainingSAE", {"l0_coefficient": 2.0}),
+        "matryoshka": Recipe(
+            "matryoshka_batchtopk",
+            "MatryoshkaBatchTopKTrainingSAE",
+            {"k": k, "matryoshka_widths": matryoshka},
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    width: int = 2048
+    k: int = 32
+    samples: int = 800_000
+    batch_size: int = 1024
+    lr: float = 4e-4
+    seed: int = 0
+
+
+def corpus_activations(
+    loaded: LoadedModel, hook: Hook, paragraphs: Sequence[str], max_length: int = 256,
+    batch_size: int = 16,
+) -> Iterator[np.ndarray]:  # fmt: skip
+    """Hook activations of every real token after BOS, one array [tokens, d] per batch."""
+    token_ids = tokenize(loaded.tokenizer, paragraphs, max_length)
+    pad = loaded.tokenizer.pad_token_id or 0
+    order = np.argsort([len(ids) for ids in token_ids], kind="stable")
+    for start in range(0, len(order), batch_size):
+        chosen = [token_ids[i] for i in order[start : start + batch_size]]
+        width = max(len(ids) for ids in chosen)
+        ids = torch.full((len(chosen), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(chosen), width), dtype=torch.long)
+        for row, sequence in enumerate(chosen):
+            ids[row, : len(sequence)] = torch.tensor(sequence)
+            mask[row, : len(sequence)] = 1
+        with torch.inference_mode(), capture(loaded.model, hook) as captured:
+            hidden = captured.run(loaded.model, input_ids=ids, attention_mask=mask, use_cache=False)
+        keep = mask.bool()
+        keep[:, 0] = False  # BOS: a huge-norm outlier that says nothing about the text
+        yield hidden[keep].float().numpy()
+
+
+def batches(activations: np.ndarray, batch_size: int, seed: int) -> Iterator[torch.Tensor]:
+    """Endless shuffled mini-batches (a new permutation each pass)."""
+    generator = np.random.default_rng(seed)
+    while True:
+        order = generator.permutation(len(activations))
+        for start in range(0, len(order) - batch_size + 1, batch_size):
+            yield torch.from_numpy(activations[order[start : start + batch_size]])
+
+
+def train_sae(recipe: Recipe, activations: np.ndarray, settings: TrainingSettings) -> Any:
+    """Train with ``sae_lens.SAETrainer``; returns the trained training-SAE."""
+    import sae_lens
+    from sae_lens.config import LoggingConfig, SAETrainerConfig
+    from sae_lens.training.sae_trainer import SAETrainer
+
+    torch.manual_seed(settings.seed)
+    config_class = getattr(sae_lens, f"{recipe.trainer_class}Config")
+    config = config_class(
+        d_in=activations.shape[1],
+        d_sae=settings.width,
+        normalize_activations="expected_average_only_in",
+        **recipe.settings,
+    )
+    sae = getattr(sae_lens, recipe.trainer_class)(config)
+    trainer_config = SAETrainerConfig(
+        total_training_samples=settings.samples,
+        train_batch_size_samples=settings.batch_size,
+        lr=settings.lr,
+        lr_end=settings.lr,
+        lr_warm_up_steps=50,
+        lr_scheduler_name="constant",
+        device="cpu",
+        n_batches_for_norm_estimate=20,
+        logger=LoggingConfig(log_to_wandb=False),
+    )
+    data = batches(activations, settings.batch_size, settings.seed)
+    return SAETrainer(trainer_config, sae, data).fit()
+
+
+@dataclass(frozen=True)
+class Trained:
+    name: str
+    seconds: float
+    sae: Any
+
+
+def train_suite(
+    names: Sequence[str], activations: np.ndarray, settings: TrainingSettings
+) -> Iterator[Trained]:
+    for name in names:
+        started = time.perf_counter()
+        sae = train_sae(recipes(settings.width, settings.k)[name], activations, settings)
+        yield Trained(name, time.perf_counter() - started, sae)
