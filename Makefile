@@ -7,6 +7,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+REFERENCE := ref-relu-2048 ref-topk-2048 ref-batchtopk-2048 ref-jumprelu-2048 ref-matryoshka-2048
 
 .PHONY: setup demo test lint typecheck pytest clean-venv
 
@@ -23,6 +24,8 @@ $(STAMP): pyproject.toml Makefile
 demo: $(STAMP)
 	$(BIN)/saeprobe datasets ls --suite demo
 	$(BIN)/saeprobe activations extract --suite demo
+	for id in $(REFERENCE); do $(BIN)/saeprobe validate $$id --no-progress || exit 1; done
+	$(BIN)/saeprobe ls
 
 test: $(STAMP) lint typecheck pytest
 

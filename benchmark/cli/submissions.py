@@ -81,6 +81,7 @@ def register(groups: argparse._SubParsersAction) -> None:
     )
     command.add_argument("id", metavar="ID")
     add_suite_options(command)
+    command.add_argument("--no-progress", action="store_true")
     add_json_option(command)
     command.set_defaults(handler=validate_command)
 
@@ -142,7 +143,9 @@ def submission_context(submission: Submission, **options: Any) -> RunContext:
 def validate_command(args: argparse.Namespace) -> int:
     submission = open_submission(args.id)
     suite = selected_suite(args)
-    record = validate(submission, lambda: benchmark_rows(submission, suite, not args.json))
+    record = validate(
+        submission, lambda: benchmark_rows(submission, suite, not (args.json or args.no_progress))
+    )
     if args.json:
         write_json(record)
     else:
