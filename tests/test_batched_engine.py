@@ -105,10 +105,11 @@ def test_masked_rows_do_not_count() -> None:
     np.testing.assert_allclose(solution.weights[1].numpy(), alone.weights[0].numpy(), atol=1e-8)
 
 
-def test_auto_engine_follows_the_device() -> None:
+def test_auto_engine_is_the_measured_default() -> None:
     from benchmark.probes.search import resolve_engine
 
     assert resolve_engine("auto", "cpu") == "sklearn"
-    assert resolve_engine("auto", "cuda:0") == "batched"
+    assert resolve_engine("auto", "cuda:0") == "sklearn"
+    assert resolve_engine("batched", "cpu") == "batched"
     assert resolve_engine("batched", "cpu") == "batched"
     assert resolve_engine("sklearn", "cuda") == "sklearn"

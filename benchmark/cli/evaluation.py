@@ -67,7 +67,8 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--engine",
         choices=["auto", "batched", "sklearn"],
         default="auto",
-        help="logistic-probe solver: batched torch or scikit-learn (auto: batched on CUDA)",
+        help="logistic-probe solver: batched torch or scikit-learn (auto: scikit-learn, measured "
+        "faster and the reference)",
     )
     parser.add_argument(
         "--workers",
