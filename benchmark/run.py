@@ -7,6 +7,7 @@ dataset, never per cell.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,8 +210,10 @@ def run_job(
     done = {cell.key for cell in record.cells}
     for split in cells:
         if split.cell.key not in done:
+            started = time.perf_counter()
             with threadpool_limits(limits=1):
                 result, new_scores = run_cell(split)
+            result.seconds = round(time.perf_counter() - started, 3)
             record.cells.append(result)
             scores.update(new_scores)
             save_record(path, record, scores)

@@ -43,6 +43,7 @@ def test_workers_write_the_same_records(tmp_path: Path, workers: int) -> None:
     assert set(records) == {("1_x", "scarcity"), ("2_y", "scarcity"), ("3_z", "scarcity")}
     for (dataset, _), record in records.items():
         assert [c.level for c in record.cells] == [4.0, 8.0, 16.0]
+        assert all(c.seconds is not None and c.seconds >= 0 for c in record.cells)
         path = tmp_path / dataset / "scarcity.json"
         assert load_record(path) == record
         assert len(load_scores(path)) == 3

@@ -50,6 +50,7 @@ class CellResult(Record):
     selection: Literal["none", "leave_pair_out", "kfold", "holdout"]
     methods: list[MethodResult]
     quiver: QuiverResult | None = None
+    seconds: float | None = Field(None, description="wall time of the cell's probes")
 
     @property
     def key(self) -> str:
