@@ -82,7 +82,11 @@ def time_cells(ctx: RunContext, arrays: list, sae: LoadedSAE, engine: str) -> di
                         ctx.device,
                     )  # type: ignore[arg-type]
                 seconds[split.cell.regime] += time.perf_counter() - started
-                results[(split.cell.key, family.name)] = (outcome.test_auc, outcome.params.get("C"))
+                results[(split.cell.key, family.name)] = (
+                    outcome.test_auc,
+                    outcome.params.get("C"),
+                    outcome.val_auc,
+                )
     return {"seconds": seconds, "results": results}
 
 
@@ -128,6 +132,14 @@ def main() -> None:
     changed = sum(reference[key][1] != batched[key][1] for key in reference)
     print(f"largest |test AUC difference| {max(differences):.4g} over {len(differences)} probes; "
           f"{changed} selections of C differ")  # fmt: skip
+    print("largest differences (probe: C and validation / test AUC, sklearn vs batched):")
+    worst = sorted(reference, key=lambda key: -abs(reference[key][0] - batched[key][0]))[:8]
+    for key in worst:
+        (ta, ca, va), (tb, cb, vb) = reference[key], batched[key]
+        print(
+            f"  {key[0]} {key[1]}: C {ca:.3g} vs {cb:.3g}, val {va:.4f} vs {vb:.4f}, "
+            f"test {ta:.4f} vs {tb:.4f}"
+        )
 
 
 if __name__ == "__main__":
