@@ -313,3 +313,17 @@ def test_submitting_twice_is_refused(
     source = submitted(tmp_path, model_args, capsys)
     rejected(capsys, [*submit_argv(source, "tiny"), *model_args], "already exists", submissions)
     shutil.rmtree(submissions / "tiny")
+
+
+def test_the_cached_control_is_built_once(tmp_path: Path, isolated_cache: Path) -> None:
+    from benchmark.saes.control import cached_control
+
+    sae = load_sae_folder(saved_sae(tmp_path / "sae"))
+    X = np.random.default_rng(1).normal(size=(500, 32)).astype(np.float32)
+    first = cached_control(sae, X, seed=0)
+    assert first.path.parent == isolated_cache / "controls"
+    assert not list(first.path.parent.glob(".staging-*"))  # no leftovers
+    modified = (first.path / WEIGHTS).stat().st_mtime_ns
+    again = cached_control(sae, X, seed=0)
+    assert again.path == first.path and (again.path / WEIGHTS).stat().st_mtime_ns == modified
+    assert cached_control(sae, X, seed=1).path != first.path

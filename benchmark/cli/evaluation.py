@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
-import tempfile
 from pathlib import Path
 
 from benchmark.activations.hooks import Hook
@@ -28,8 +26,8 @@ from benchmark.regimes.cells import REGIMES
 from benchmark.regimes.generate import parse_regimes
 from benchmark.results.store import baselines_dir, protocol_folder
 from benchmark.run import DatasetArrays, RunContext, load_suite_arrays
-from benchmark.saes.control import build_control
-from benchmark.saes.load import CFG_FILE, WEIGHTS_FILE, LoadedSAE, load_sae_folder
+from benchmark.saes.control import cached_control
+from benchmark.saes.load import CFG_FILE, LoadedSAE, load_sae_folder
 from benchmark.submissions.intake import Submission, open_submission
 from benchmark.submissions.measure import sample_rows
 
@@ -184,16 +182,7 @@ def require_validated(submission: Submission, weights_hash: str) -> None:
 def control_of(sae: LoadedSAE, arrays: list[DatasetArrays], seed: int) -> LoadedSAE:
     """The SAE's random control, calibrated on the suite's activations and cached by the SAE's
     hash, the seed and the calibration rows."""
-    rows = sample_rows([item.X for item in arrays], CONTROL_ROWS, seed)
-    digest = hashlib.sha256(rows.tobytes()).hexdigest()[:12]
-    folder = cache_root() / "controls" / f"{sae.weights_hash[:16]}-seed{seed}-{digest}"
-    if (folder / WEIGHTS_FILE).is_file():
-        return load_sae_folder(folder)
-    with tempfile.TemporaryDirectory(dir=folder.parent.parent, prefix=".control-") as staging:
-        build_control(sae, rows, seed, Path(staging) / "sae")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        (Path(staging) / "sae").rename(folder)
-    return load_sae_folder(folder)
+    return cached_control(sae, sample_rows([item.X for item in arrays], CONTROL_ROWS, seed), seed)
 
 
 def check_width(ctx: RunContext, sae: LoadedSAE) -> None:

@@ -11,13 +11,16 @@ biases are refined over a few rounds of measuring and correcting.
 from __future__ import annotations
 
 import copy
+import hashlib
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from benchmark.saes.load import LoadedSAE, load_sae_folder
+from benchmark.paths import cache_root
+from benchmark.saes.load import WEIGHTS_FILE, LoadedSAE, load_sae_folder
 from benchmark.submissions.measure import firing_rates
 
 TOPK_ROUNDS = 12
@@ -39,6 +42,21 @@ def build_control(sae: LoadedSAE, X: np.ndarray, seed: int, out: Path) -> Loaded
             refine_topk(control, sae, projections, target, X)
     control.save_model(out)
     return load_sae_folder(out)
+
+
+def cached_control(sae: LoadedSAE, X: np.ndarray, seed: int) -> LoadedSAE:
+    """The control under ``$SAEPROBE_CACHE/controls/``, keyed by the SAE's weights hash, the
+    seed and the calibration rows; built in a staging folder and renamed, so a crash leaves no
+    half-written control."""
+    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()[:12]
+    folder = cache_root() / "controls" / f"{sae.weights_hash[:16]}-seed{seed}-{digest}"
+    if (folder / WEIGHTS_FILE).is_file():
+        return load_sae_folder(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".staging-") as staging:
+        build_control(sae, X, seed, Path(staging) / "sae")
+        (Path(staging) / "sae").rename(folder)
+    return load_sae_folder(folder)
 
 
 def randomize_encoder(sae: Any, seed: int) -> None:
