@@ -113,3 +113,24 @@ def test_auto_engine_is_the_measured_default() -> None:
     assert resolve_engine("batched", "cpu") == "batched"
     assert resolve_engine("batched", "cpu") == "batched"
     assert resolve_engine("sklearn", "cuda") == "sklearn"
+
+
+def test_v1_logistic_reaches_the_optimum_when_features_outnumber_rows() -> None:
+    from benchmark.probes.logistic import LogisticProbe
+
+    X, y = random_problem(11, 120, 150)  # separable: weak regularization is hard for lbfgs
+    C = 46.4
+
+    def objective(w: np.ndarray, b: float) -> float:
+        z = X @ w + b
+        return float(C * np.sum(np.logaddexp(0, z) - y * z) + 0.5 * w @ w)
+
+    rules = V1.baselines.logistic
+    probe = LogisticProbe(C, "l2", False, rules.max_iter, tol=rules.tol).fit(X, y)
+    solution = solve_l2(
+        torch.from_numpy(X)[None], torch.from_numpy(y).double()[None],
+        torch.ones(1, 120, dtype=torch.float64), torch.tensor([C], dtype=torch.float64),
+    )  # fmt: skip
+    ours = objective(probe.model_.coef_[0], probe.model_.intercept_[0])
+    optimum = objective(solution.weights[0].numpy(), solution.intercepts[0].item())
+    assert ours == pytest.approx(optimum, rel=1e-4)

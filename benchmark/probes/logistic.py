@@ -24,16 +24,20 @@ class LogisticProbe(BinaryProbe):
         standardize: bool = True,
         max_iter: int = 1000,
         random_state: int = 0,
+        tol: float = 1e-4,
     ) -> None:
         self.C = C
         self.penalty = penalty
         self.standardize = standardize
         self.max_iter = max_iter
         self.random_state = random_state
+        self.tol = tol
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self._fit_scaler(X, self.standardize)
-        self.model_ = make_logistic(self.C, self.penalty, self.max_iter, self.random_state)
+        self.model_ = make_logistic(
+            self.C, self.penalty, self.max_iter, self.random_state, self.tol
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             self.model_.fit(self._scaled(X), y)
@@ -43,7 +47,9 @@ class LogisticProbe(BinaryProbe):
         return self.model_.predict_proba(self._scaled(X))[:, 1]
 
 
-def make_logistic(C: float, penalty: str, max_iter: int, random_state: int) -> LogisticRegression:
+def make_logistic(
+    C: float, penalty: str, max_iter: int, random_state: int, tol: float = 1e-4
+) -> LogisticRegression:
     """scikit-learn's solver for the penalty: lbfgs for L2; liblinear's coordinate descent for
     L1, which reaches the optimum in tens of iterations where saga stalls at max_iter on
     unscaled SAE latents. liblinear penalizes its intercept as a weight on a constant column;
@@ -56,9 +62,10 @@ def make_logistic(C: float, penalty: str, max_iter: int, random_state: int) -> L
             intercept_scaling=INTERCEPT_SCALING,
             max_iter=max_iter,
             random_state=random_state,
+            tol=tol,
         )
     if penalty == "l2":
-        return LogisticRegression(C=C, max_iter=max_iter, random_state=random_state)
+        return LogisticRegression(C=C, max_iter=max_iter, random_state=random_state, tol=tol)
     raise ValueError(f"unknown penalty {penalty!r}")
 
 
@@ -71,5 +78,9 @@ def logistic_family(rules: LogisticRules) -> Family:
     ) -> np.ndarray:
         return logistic_aucs(X, y, plan, [c["C"] for c in grid], rules.standardize, device)
 
-    fixed: Params = {"standardize": rules.standardize, "max_iter": rules.max_iter}
+    fixed: Params = {
+        "standardize": rules.standardize,
+        "max_iter": rules.max_iter,
+        "tol": rules.tol,
+    }
     return Family("logistic", LogisticProbe, candidates, defaults=fixed, batched=batched)

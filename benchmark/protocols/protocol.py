@@ -94,6 +94,7 @@ class LogisticRules(Rules):
     C: list[float]
     standardize: bool
     max_iter: int = Field(ge=1)
+    tol: float = Field(gt=0, description="lbfgs stopping tolerance")
 
 
 class PCARules(Rules):
