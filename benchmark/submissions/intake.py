@@ -108,7 +108,7 @@ def validate(submission: Submission, rows: Callable[[], np.ndarray]) -> dict[str
         problems = claim_problems(measured, manifest.claims.l0, manifest.claims.explained_variance)
         if problems:
             raise SubmissionError(problems[0])
-    except SubmissionError:
+    except ValueError:  # any rejection (SubmissionError, SAELoadError, ...) voids a record
         record_path.unlink(missing_ok=True)
         raise
     record = {
