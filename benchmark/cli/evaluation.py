@@ -154,8 +154,8 @@ def eval_submission(args: argparse.Namespace, submission: Submission) -> int:
     ``submissions/<id>/results/<protocol>/{sae,control}/``."""
     sae = load_sae_folder(submission.sae_folder(), device=args.device)
     require_validated(submission, sae.weights_hash)
-    args.model = submission.manifest.model
-    ctx = context(args, submission.manifest.hook)
+    as_submitted = argparse.Namespace(**{**vars(args), "model": submission.manifest.model})
+    ctx = context(as_submitted, submission.manifest.hook)
     check_width(ctx, sae)
     regimes = parse_regimes(args.regimes)
     arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))

@@ -126,17 +126,17 @@ def manifest_from_args(args: argparse.Namespace) -> Manifest:
 
 def benchmark_rows(submission: Submission, suite: Suite, progress: bool = True) -> np.ndarray:
     """Last-token activations of the suite at the submission's hook (extracted if new)."""
-    ctx = submission_context(submission, progress=progress)
+    ctx = submission_context(submission, progress)
     arrays = load_suite_arrays(ctx, suite)
     return sample_rows([item.X for item in arrays], VALIDATION_ROWS)
 
 
-def submission_context(submission: Submission, **options: Any) -> RunContext:
+def submission_context(submission: Submission, progress: bool) -> RunContext:
     return RunContext(
         ref=model_for(submission.manifest),
         hook=Hook.parse(submission.manifest.hook),
-        protocol=options.pop("protocol", None) or load_protocol("v1"),
-        **options,
+        protocol=load_protocol("v1"),
+        progress=progress,
     )
 
 
