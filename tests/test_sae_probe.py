@@ -44,3 +44,36 @@ def test_fixed_latents_override_the_ranking() -> None:
     labels = np.array([0, 1] * 15)
     probe = SAEProbe(k=2, fixed_latents=(7, 3, 1)).fit(latents, labels)
     assert probe.latents_.tolist() == [7, 3]
+
+
+def test_scaled_probe_is_liblinear_on_rms_scaled_latents() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(2)
+    latents = np.abs(rng.normal(size=(120, 12))) * (rng.random((120, 12)) > 0.5)
+    latents *= np.logspace(-2, 3, 12)  # scales from 0.01 to 1,000, like a random control's
+    labels = (latents[:, 3] / 10 + rng.normal(size=120) > 0.5).astype(int)
+    probe = SAEProbe(k=12, C=0.5, scale=True).fit(latents, labels)
+    kept = latents[:, probe.latents_]
+    scaled = kept / np.sqrt((kept**2).mean(axis=0))
+    reference = LogisticRegression(
+        C=0.5, l1_ratio=1.0, solver="liblinear", intercept_scaling=1e4, max_iter=1000,
+        random_state=0,
+    ).fit(scaled, labels)  # fmt: skip
+    np.testing.assert_allclose(
+        probe.predict_proba(latents)[:, 1], reference.predict_proba(scaled)[:, 1], atol=1e-6
+    )
+
+
+def test_scaled_probe_does_not_depend_on_a_latents_scale() -> None:
+    rng = np.random.default_rng(3)
+    latents = np.abs(rng.normal(size=(100, 8))) * (rng.random((100, 8)) > 0.4)
+    labels = (latents[:, 0] + rng.normal(size=100) > 0.8).astype(int)
+    stretched = latents * np.array([1000.0, 1, 1, 0.001, 1, 1, 1, 1])
+    scores = [
+        SAEProbe(k=4, C=0.3, scale=True).fit(x, labels).predict_proba(x)[:, 1]
+        for x in (latents, stretched)
+    ]
+    np.testing.assert_allclose(scores[0], scores[1], atol=1e-5)
+    raw = [SAEProbe(k=4, C=0.3).fit(x, labels).predict_proba(x)[:, 1] for x in (latents, stretched)]
+    assert np.abs(raw[0] - raw[1]).max() > 1e-3  # unscaled, the L1 penalty sees the stretch

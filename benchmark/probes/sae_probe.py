@@ -1,6 +1,10 @@
 """The SAE probe: rank latents by the normalised mean difference between the classes on the
 training rows, keep the top k, and fit an (L1) logistic regression on them.
 
+Under ``scale=True`` (protocol v1) the kept latents are divided by their RMS on the fitting rows,
+so the L1 penalty does not depend on each latent's arbitrary scale and the solve stays
+well-conditioned (a random control's latents span RMS 0 to 1,500).
+
 Ranking happens inside ``fit``, so during selection each fold ranks on its own fitting rows and
 validation rows never choose the latents (the original ranked once on all training rows, which
 leaks validation rows into feature selection; ``fixed_latents`` reproduces that).
@@ -36,31 +40,47 @@ class SAEProbe(BinaryProbe):
         penalty: str = "l1",
         max_iter: int = 1000,
         fixed_latents: tuple[int, ...] | None = None,
+        scale: bool = False,
     ) -> None:
         self.k = k
         self.C = C
         self.penalty = penalty
         self.max_iter = max_iter
         self.fixed_latents = fixed_latents
+        self.scale = scale
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         if self.fixed_latents is not None:
             self.latents_ = np.asarray(self.fixed_latents[: self.k])
         else:
             self.latents_ = rank_latents(X, y)[: self.k]
+        kept = X[:, self.latents_]
+        self.divisors_ = latent_rms(kept) if self.scale else np.ones(kept.shape[1])
         self.model_ = LogisticProbe(self.C, self.penalty, False, self.max_iter).fit(
-            X[:, self.latents_], y
+            kept / self.divisors_, y
         )
         self.n_iter_ = self.model_.n_iter_
 
     def _positive_scores(self, X: np.ndarray) -> np.ndarray:
-        return self.model_.predict_proba(X[:, self.latents_])[:, 1]
+        return self.model_.predict_proba(X[:, self.latents_] / self.divisors_)[:, 1]
+
+
+def latent_rms(latents: np.ndarray) -> np.ndarray:
+    """Each column's root mean square; 1 for a column that never fires."""
+    rms = np.sqrt(np.mean(np.square(latents, dtype=np.float64), axis=0))
+    return np.where(rms > 0, rms, 1.0)
 
 
 def sae_family(
     rules: SAEProbeRules, k: int, fixed_latents: tuple[int, ...] | None = None
 ) -> Family:
-    fixed: Params = {"k": k, "penalty": rules.penalty, "fixed_latents": fixed_latents}
+    fixed: Params = {
+        "k": k,
+        "penalty": rules.penalty,
+        "max_iter": rules.max_iter,
+        "fixed_latents": fixed_latents,
+        "scale": rules.scale == "rms",
+    }
 
     def candidates(_n_fit: int, _n_features: int) -> list[Params]:
         return [{**fixed, "C": C} for C in rules.C]
@@ -69,10 +89,18 @@ def sae_family(
         Z: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params], device: str
     ) -> np.ndarray:
         latents = [fold_latents(Z, y, fold.fit, k, fixed_latents) for fold in plan.folds]
-        designs = [Z[:, chosen] for chosen in latents]
+        designs = [
+            fold_design(Z[:, chosen], fold.fit, rules.scale == "rms")
+            for chosen, fold in zip(latents, plan.folds, strict=True)
+        ]
         return design_aucs(designs, y, plan, [c["C"] for c in grid], rules.penalty, device)
 
     return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed, batched=batched)
+
+
+def fold_design(kept: np.ndarray, fit: np.ndarray, scale: bool) -> np.ndarray:
+    """The kept latents of all rows, divided by their RMS on the fold's fitting rows if scaled."""
+    return kept / latent_rms(kept[fit]) if scale else kept
 
 
 def fold_latents(

@@ -147,6 +147,31 @@ class SAEProbeRules(Rules):
     penalty: Literal["l1", "l2"]
     ranking: Literal["normalized_mean_difference"]
     rank_within_folds: bool
+    scale: Literal["none", "rms"] = Field(
+        description="rms: each kept latent is divided by its RMS on the fitting rows"
+    )
+    max_iter: int = Field(ge=1, description="liblinear iterations per fit")
+
+
+class AttentionProbeRules(Rules):
+    """The attention-pooled probe's seeded random search; each configuration trains with early
+    stopping on validation AUC, evaluated every ``eval_every`` steps."""
+
+    n_configs: int = Field(ge=1)
+    seed: int
+    learning_rate: list[float]
+    weight_decay: list[float]
+    max_steps: list[int]
+    eval_every: int = Field(ge=1)
+    patience: int = Field(ge=1, description="evaluations without improvement before stopping")
+
+
+class MultitokenRules(Rules):
+    max_tokens: int = Field(
+        ge=1, description="real tokens per prompt (BOS excluded), the last kept"
+    )
+    pooling: Literal["max", "mean"]
+    attention: AttentionProbeRules
 
 
 class QuiverRules(Rules):
@@ -165,6 +190,7 @@ class Protocol(Rules):
     regimes: RegimeRules
     baselines: BaselineRules
     sae_probe: SAEProbeRules
+    multitoken: MultitokenRules
     quiver: QuiverRules
 
     def content_hash(self) -> str:
