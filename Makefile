@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 REFERENCE := ref-relu-2048 ref-topk-2048 ref-batchtopk-2048 ref-jumprelu-2048 ref-matryoshka-2048
 
-.PHONY: setup demo test lint typecheck pytest clean-venv
+.PHONY: setup demo test lint typecheck pytest browser clean-venv
 
 setup: $(STAMP)
 
@@ -26,8 +26,19 @@ demo: $(STAMP)
 	$(BIN)/saeprobe activations extract --suite demo
 	for id in $(REFERENCE); do $(BIN)/saeprobe validate $$id --no-progress || exit 1; done
 	$(BIN)/saeprobe ls
+	$(BIN)/saeprobe leaderboard build
 
-test: $(STAMP) lint typecheck pytest
+test: $(STAMP) browser lint typecheck pytest
+
+# The leaderboard's browser test drives Debian's Chromium through Playwright. Installed with
+# apt-get when missing (root, or sudo without a password); elsewhere the test is skipped, unless
+# SAEPROBE_REQUIRE_BROWSER is set (as .ci/run does), which makes a missing browser an error.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	    elif sudo -n true 2>/dev/null; then sudo apt-get install -y -q chromium >/dev/null; \
+	    else echo "chromium not installed: the browser test will be skipped"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

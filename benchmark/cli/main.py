@@ -14,6 +14,7 @@ from benchmark.cli import (
     activations,
     datasets,
     evaluation,
+    leaderboard,
     protocols,
     reference,
     results,
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     results.register(groups)
     submissions.register(groups)
     reference.register(groups)
+    leaderboard.register(groups)
     return parser
 
 

@@ -1,0 +1,192 @@
+"""Build the static site: pages from ``pages``, rendered by jinja2 with autoescaping, plots as
+SVG files, every table also as JSON and CSV under ``data/``. The site is written to a staging
+folder and moved into place, so a failed build never leaves a half-written site."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from benchmark import __version__
+from benchmark.leaderboard.collect import Evaluation, collect_evaluations
+from benchmark.leaderboard.pages import (
+    Page,
+    dataset_page,
+    deltas_table,
+    other_protocols_table,
+    ranking_table,
+    regime_page,
+    slug,
+    submission_page,
+)
+from benchmark.leaderboard.summary import (
+    EntrySummary,
+    group_by_protocol,
+    main_protocol,
+    rank,
+    summarize,
+)
+from benchmark.protocols.protocol import PROTOCOLS_DIR, Protocol, load_protocol
+from benchmark.results.provenance import harness_commit
+from benchmark.stats.settings import StatsSettings
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    index: Path
+    pages: int
+    files: int
+    bytes: int
+    seconds: float
+    ranked: list[str]
+
+
+def build_site(submissions: Path, out: Path, settings: StatsSettings | None = None) -> BuildReport:
+    started = time.perf_counter()
+    settings = settings or StatsSettings()
+    evaluations = collect_evaluations(submissions)
+    protocol = load_protocol()
+    groups = group_by_protocol(evaluations)
+    main = main_protocol(groups, protocol.content_hash())
+    summaries = [summarize(e, settings) for e in groups.get(main, [])] if main else []
+    others = [e for h, group in groups.items() if h != main for e in group]
+    pages, ranked = site_pages(summaries, others, submissions, settings, protocol)
+    provenance = site_provenance(summaries, protocol, main)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".staging-") as staging:
+        write_site(Path(staging) / "site", pages, provenance)
+        replace_folder(Path(staging) / "site", out)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    return BuildReport(
+        index=out / "index.html",
+        pages=len(pages),
+        files=len(files),
+        bytes=sum(p.stat().st_size for p in files),
+        seconds=time.perf_counter() - started,
+        ranked=ranked,
+    )
+
+
+def site_pages(
+    summaries: Sequence[EntrySummary],
+    others: Sequence[Evaluation],
+    submissions: Path,
+    settings: StatsSettings,
+    protocol: Protocol,
+) -> tuple[list[Page], list[str]]:
+    ranked = rank(summaries, settings)
+    by_id = {s.evaluation.id: s for s in summaries}
+    order = [by_id[r.entry] for r in ranked] + [s for s in summaries if s.evaluation.id not in
+                                                {r.entry for r in ranked}]  # fmt: skip
+    index = Page("index.html", "index.html", "SAE probing leaderboard")
+    index.tables = [ranking_table(ranked, by_id), deltas_table(order)]
+    if others:
+        index.tables.append(other_protocols_table(others))
+    regimes = sorted({r for s in summaries for r in s.evaluation.regimes()})
+    datasets = sorted({c.dataset for s in summaries for c in s.evaluation.cells["sae"]})
+    pages = [
+        index,
+        *[submission_page(s, submissions, settings) for s in order],
+        *[regime_page(regime, order) for regime in regimes],
+        *[dataset_page(dataset, order) for dataset in datasets],
+        methodology_page(protocol, settings),
+    ]
+    index.extra = {
+        "regimes": [(regime, f"regimes/{regime}.html") for regime in regimes],
+        "datasets": [(dataset, f"datasets/{slug(dataset)}.html") for dataset in datasets],
+    }
+    return pages, [
+        f"{r.rank}. {r.entry} (score {r.score:+.4f}, rank {r.rank_low}-{r.rank_high}, "
+        f"group {r.group})"
+        for r in ranked
+    ]
+
+
+def methodology_page(protocol: Protocol, settings: StatsSettings) -> Page:
+    source = PROTOCOLS_DIR / f"{protocol.name}.yaml"
+    return Page(
+        "methodology.html",
+        "methodology.html",
+        "Methodology",
+        extra={
+            "protocol": protocol,
+            "protocol_hash": protocol.content_hash(),
+            "protocol_text": source.read_text(encoding="utf-8"),
+            "settings": settings,
+            "confidence_percent": f"{settings.confidence * 100:g}",
+            "alpha": f"{settings.alpha:.3g}",
+        },
+    )
+
+
+def site_provenance(
+    summaries: Sequence[EntrySummary], protocol: Protocol, main: str | None
+) -> dict[str, object]:
+    models = sorted(
+        {
+            f"{s.evaluation.provenance.model} ({s.evaluation.provenance.model_weights_hash[:12]}),"
+            f" {s.evaluation.provenance.hook}"
+            for s in summaries
+        }
+    )
+    return {
+        "harness_version": __version__,
+        "harness_commit": harness_commit() or "unknown",
+        "protocol": protocol.name,
+        "protocol_hash": (main or protocol.content_hash())[:12],
+        "models": models,
+        "records": sum(len(s.evaluation.records) for s in summaries),
+    }
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def write_site(folder: Path, pages: Sequence[Page], provenance: dict[str, object]) -> None:
+    env = environment()
+    for page in pages:
+        target = folder / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        html = env.get_template(page.template).render(page=page, provenance=provenance)
+        target.write_text(html, encoding="utf-8")
+        for plot in page.plots:
+            (folder / "plots").mkdir(exist_ok=True)
+            (folder / "plots" / plot.file).write_text(plot.svg, encoding="utf-8")
+        write_tables(folder / "data", page)
+    shutil.copytree(STATIC, folder / "static")
+
+
+def write_tables(folder: Path, page: Page) -> None:
+    folder.mkdir(exist_ok=True)
+    for table in page.tables:
+        (folder / f"{table.id}.json").write_text(table.model_dump_json(indent=1), "utf-8")
+        (folder / f"{table.id}.csv").write_text(table.csv(), "utf-8")
+
+
+def replace_folder(new: Path, out: Path) -> None:
+    """Swap ``new`` in for ``out``: the old site is renamed away first, then removed."""
+    old = out.with_name(f".old-{out.name}")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    new.rename(out)
+    if old.exists():
+        shutil.rmtree(old)

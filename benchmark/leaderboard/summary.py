@@ -1,0 +1,104 @@
+"""Summaries of each evaluation: per comparison and regime, the mean delta with its dataset
+bootstrap CI, p-value adjusted across the regimes reported, and win / tie / loss counts; the
+ranking score per dataset; and the ranking of evaluations that share a protocol hash."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from benchmark.leaderboard.collect import Evaluation
+from benchmark.leaderboard.comparisons import COMPARISONS, ByDataset, cell_deltas
+from benchmark.stats.bootstrap import Estimate, dataset_bootstrap
+from benchmark.stats.counts import WinTieLoss, win_tie_loss
+from benchmark.stats.multiple import adjust
+from benchmark.stats.ranks import Ranked, rank_entries
+from benchmark.stats.settings import StatsSettings
+
+RANKING_COMPARISON = "probe"
+
+
+@dataclass(frozen=True)
+class RegimeSummary:
+    comparison: str
+    regime: str
+    estimate: Estimate
+    adjusted_p: float
+    counts: WinTieLoss
+
+    @property
+    def significant(self) -> bool:
+        return self.adjusted_p < 0.05
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    evaluation: Evaluation
+    rows: dict[tuple[str, str], RegimeSummary]  # (comparison, regime)
+    dataset_scores: dict[str, float]
+
+    def get(self, comparison: str, regime: str) -> RegimeSummary | None:
+        return self.rows.get((comparison, regime))
+
+
+def summarize(evaluation: Evaluation, settings: StatsSettings) -> EntrySummary:
+    deltas = cell_deltas(evaluation)
+    rows: dict[tuple[str, str], RegimeSummary] = {}
+    for comparison in COMPARISONS:
+        rows.update(comparison_rows(comparison, deltas[comparison], settings))
+    return EntrySummary(evaluation, rows, dataset_scores(deltas[RANKING_COMPARISON]))
+
+
+def comparison_rows(
+    comparison: str, by_regime: dict[str, ByDataset], settings: StatsSettings
+) -> dict[tuple[str, str], RegimeSummary]:
+    """One comparison across regimes, its p-values adjusted together (Holm or BH)."""
+    regimes = sorted(by_regime)
+    estimates = [dataset_bootstrap(by_regime[regime], settings) for regime in regimes]
+    adjusted = adjust([e.p_value for e in estimates], settings.correction)
+    return {
+        (comparison, regime): RegimeSummary(
+            comparison,
+            regime,
+            estimate,
+            float(p),
+            win_tie_loss(flatten(by_regime[regime]), settings.tie_tolerance),
+        )
+        for regime, estimate, p in zip(regimes, estimates, adjusted, strict=True)
+    }
+
+
+def flatten(by_dataset: ByDataset) -> list[float]:
+    return [value for values in by_dataset.values() for value in values]
+
+
+def dataset_scores(by_regime: dict[str, ByDataset]) -> dict[str, float]:
+    """Per dataset: the mean over regimes of the dataset's mean delta in each regime, so every
+    regime weighs the same whatever its number of cells."""
+    per_dataset: dict[str, list[float]] = {}
+    for by_dataset in by_regime.values():
+        for dataset, values in by_dataset.items():
+            per_dataset.setdefault(dataset, []).append(float(np.mean(values)))
+    return {dataset: float(np.mean(means)) for dataset, means in per_dataset.items()}
+
+
+def rank(summaries: Sequence[EntrySummary], settings: StatsSettings) -> list[Ranked]:
+    scores = {s.evaluation.id: s.dataset_scores for s in summaries if s.dataset_scores}
+    return rank_entries(scores, settings)
+
+
+def group_by_protocol(evaluations: Sequence[Evaluation]) -> dict[str, list[Evaluation]]:
+    groups: dict[str, list[Evaluation]] = {}
+    for evaluation in evaluations:
+        groups.setdefault(evaluation.protocol_hash, []).append(evaluation)
+    return groups
+
+
+def main_protocol(groups: dict[str, list[Evaluation]], preferred: str) -> str | None:
+    """The protocol hash ranked on the front page: ``preferred`` (the default protocol's hash)
+    when any evaluation has it, else the hash with the most evaluations."""
+    if preferred in groups:
+        return preferred
+    return max(groups, key=lambda h: len(groups[h]), default=None)

@@ -1,0 +1,114 @@
+"""Typed tables: every number the site shows, with its display text, CI, link and the result
+records it came from. Pages render these; the same tables are written as JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from benchmark.stats.bootstrap import Estimate
+
+MINUS = "\u2212"  # typographic minus sign
+DASH = "\u2013"  # en dash, for ranges
+NONE = "\u2013"  # shown where there is no value
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HeaderCell(Model):
+    key: str
+    label: str
+    numeric: bool = False
+    filter: bool = False
+    title: str | None = None
+
+
+class Cell(Model):
+    value: float | int | str | None
+    display: str
+    detail: str | None = Field(None, description="shown under the value, e.g. its CI")
+    ci: tuple[float, float] | None = None
+    href: str | None = None
+    title: str | None = None
+    sources: list[str] = []
+
+
+class Table(Model):
+    id: str
+    title: str
+    caption: str = ""
+    header: list[HeaderCell]
+    rows: list[list[Cell]]
+
+    def csv(self) -> str:
+        """Values (not display text) with a low / high column after each cell that has a CI."""
+        with_ci = [any(row[i].ci for row in self.rows) for i in range(len(self.header))]
+        names: list[str] = []
+        for head, has_ci in zip(self.header, with_ci, strict=True):
+            names += [head.key] + ([f"{head.key}_low", f"{head.key}_high"] if has_ci else [])
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(names)
+        for row in self.rows:
+            values: list[object] = []
+            for cell, has_ci in zip(row, with_ci, strict=True):
+                values.append("" if cell.value is None else cell.value)
+                if has_ci:
+                    values += list(cell.ci) if cell.ci else ["", ""]
+            writer.writerow(values)
+        return buffer.getvalue()
+
+
+def signed(value: float, digits: int = 3) -> str:
+    return NONE if math.isnan(value) else f"{value:+.{digits}f}".replace("-", MINUS)
+
+
+def plain(value: float | None, digits: int = 3) -> str:
+    return NONE if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def text_cell(text: str, href: str | None = None) -> Cell:
+    return Cell(value=text, display=text, href=href)
+
+
+def number_cell(value: float | None, digits: int = 3, sources: list[str] | None = None) -> Cell:
+    if value is None or math.isnan(value):
+        return Cell(value=None, display=NONE)
+    return Cell(value=value, display=plain(value, digits), sources=sources or [])
+
+
+def estimate_cell(
+    estimate: Estimate | None, adjusted_p: float | None = None, sources: list[str] | None = None
+) -> Cell:
+    """A mean delta with its CI; ``*`` marks an adjusted p below 0.05."""
+    if estimate is None:
+        return Cell(value=None, display=NONE)
+    mark = "*" if adjusted_p is not None and adjusted_p < 0.05 else ""
+    p = "" if adjusted_p is None else f", adjusted p = {adjusted_p:.3g}"
+    return Cell(
+        value=estimate.mean,
+        display=f"{signed(estimate.mean)}{mark}",
+        detail=f"[{signed(estimate.low)}, {signed(estimate.high)}]",
+        ci=(estimate.low, estimate.high),
+        title=(
+            f"95% CI [{signed(estimate.low)}, {signed(estimate.high)}]{p}; "
+            f"{estimate.n_datasets} datasets, {estimate.n_cells} cells"
+        ),
+        sources=sources or [],
+    )
+
+
+def interval_cell(value: float, low: float, high: float, sources: list[str]) -> Cell:
+    return Cell(
+        value=value,
+        display=plain(value),
+        detail=f"[{plain(low)}, {plain(high)}]",
+        ci=(low, high),
+        title=f"95% CI [{plain(low)}, {plain(high)}] from resampling test examples",
+        sources=sources,
+    )

@@ -1,0 +1,141 @@
+"""Leaderboard tables and site from fixture results: ranking, deltas, protocol separation,
+downloads and escaping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmark.leaderboard.collect import collect_evaluations
+from benchmark.leaderboard.comparisons import cell_deltas
+from benchmark.leaderboard.site import build_site
+from benchmark.leaderboard.summary import summarize
+from benchmark.stats.settings import StatsSettings
+from tests.leaderboard_fixtures import BASELINE_AUC, DATASETS, LEVELS, write_submission
+
+SETTINGS = StatsSettings(resamples=2_000)
+CELLS_PER_DATASET = sum(len(levels) for levels in LEVELS.values())
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("submissions")
+    write_submission(root, "good", 0.85, architecture="topk")
+    write_submission(root, "weak", 0.60, architecture="standard", control_auc=None)
+    write_submission(root, "evil", 0.75, display_name="<script>alert(1)</script>",
+                     architecture="jumprelu")  # fmt: skip
+    write_submission(root, "old", 0.99, protocol_hash="f" * 64)
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(submissions: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "site"
+    build_site(submissions, out, SETTINGS)
+    return out
+
+
+def test_deltas_per_cell_match_hand_computation(submissions: Path) -> None:
+    good = next(e for e in collect_evaluations(submissions) if e.id == "good")
+    deltas = cell_deltas(good)
+    # dataset index 1 adds 0.01: SAE probe 0.86, baseline 0.80, control 0.71
+    assert deltas["probe"]["scarcity"][DATASETS[1]] == pytest.approx([0.06] * 3)
+    assert deltas["quiver"]["normal"][DATASETS[1]] == pytest.approx([0.06])
+    assert deltas["control"]["label_noise"][DATASETS[1]] == pytest.approx([0.15] * 3)
+
+
+def test_summary_has_every_comparison_and_regime(submissions: Path) -> None:
+    good = next(e for e in collect_evaluations(submissions) if e.id == "good")
+    summary = summarize(good, SETTINGS)
+    row = summary.get("probe", "imbalance")
+    assert row is not None
+    assert row.estimate.mean == pytest.approx(0.85 + 0.02 - BASELINE_AUC)
+    assert (row.counts.wins, row.counts.ties, row.counts.losses) == (15, 0, 0)
+    assert row.adjusted_p < 0.05 and row.significant
+    assert summary.dataset_scores[DATASETS[0]] == pytest.approx(0.05)
+
+
+def test_weak_submission_without_control_has_no_control_rows(submissions: Path) -> None:
+    weak = next(e for e in collect_evaluations(submissions) if e.id == "weak")
+    summary = summarize(weak, SETTINGS)
+    assert summary.get("control", "normal") is None
+    quiver = summary.get("quiver", "normal")
+    assert quiver is not None  # the SAE wins validation everywhere, so the quiver takes its loss
+    assert quiver.estimate.mean == pytest.approx(0.60 + 0.02 - BASELINE_AUC)
+    assert (quiver.counts.wins, quiver.counts.losses) == (0, len(DATASETS))
+
+
+def test_ranking_orders_by_score_and_lists_other_protocols_apart(site: Path) -> None:
+    ranking = json.loads((site / "data" / "ranking.json").read_text())
+    names = [row[3]["display"] for row in ranking["rows"]]
+    assert names == ["good", "<script>alert(1)</script>", "weak"]
+    ranks = [(row[0]["value"], row[1]["display"], row[2]["value"]) for row in ranking["rows"]]
+    assert ranks == [(1, "1\u20131", 1), (2, "2\u20132", 2), (3, "3\u20133", 3)]
+    others = json.loads((site / "data" / "other-protocols.json").read_text())
+    assert [row[0]["display"] for row in others["rows"]] == ["old"]
+
+
+def test_csv_download_has_values_and_ci_columns(site: Path) -> None:
+    lines = (site / "data" / "deltas.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert header[:6] == ["submission", "architecture", "width", "l0", "explained_variance",
+                          "regime"]  # fmt: skip
+    assert "probe_low" in header and "probe_high" in header
+    assert len(lines) == 1 + 3 * len(LEVELS)  # three ranked submissions x five regimes
+
+
+def test_pages_exist_for_submissions_regimes_datasets_and_methodology(site: Path) -> None:
+    for page in ["index.html", "methodology.html", "submissions/good.html",
+                 "regimes/label_noise.html", "datasets/5_eps-ilon.html"]:  # fmt: skip
+        assert (site / page).is_file(), page
+    plots = sorted(p.name for p in (site / "plots").iterdir())
+    assert "good-scarcity.svg" in plots and "good-covariate_shift.svg" in plots
+    assert (site / "plots" / "good-scarcity.svg").read_text().lstrip().startswith("<?xml")
+    page = (site / "submissions" / "good.html").read_text()
+    assert "No multi-token results." in page
+    assert "protocol v1" in page  # provenance on every page
+
+
+def test_user_strings_render_as_text(site: Path) -> None:
+    for page in [site / "index.html", site / "submissions" / "evil.html"]:
+        html = page.read_text()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<script>alert" not in html
+
+
+def test_per_dataset_ci_comes_from_the_stored_scores(site: Path, submissions: Path) -> None:
+    table = json.loads((site / "data" / "datasets-good.json").read_text())
+    first = table["rows"][0]
+    assert first[0]["display"] == DATASETS[0]
+    low, high = first[2]["ci"]
+    assert low < high
+    assert first[2]["sources"][0].startswith("good/results/")
+    from benchmark.results.store import load_scores
+    from benchmark.stats.examples import auc_interval
+
+    scores = load_scores(submissions / first[2]["sources"][0])
+    key = f"{DATASETS[0]}|normal|-|0"
+    expected = auc_interval(scores[f"{key}/sae_k16"], scores[f"{key}/test_labels"], SETTINGS)
+    assert (low, high) == pytest.approx(expected)
+
+
+def test_a_rebuild_replaces_the_site_and_leaves_no_staging(
+    submissions: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    build_site(submissions, out, SETTINGS)
+    (out / "stale.html").write_text("old")
+    report = build_site(submissions, out, SETTINGS)
+    assert not (out / "stale.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert report.pages == 1 + 3 + len(LEVELS) + len(DATASETS) + 1
+    assert np.isfinite(report.seconds)
+
+
+def test_an_empty_submissions_folder_builds_an_empty_leaderboard(tmp_path: Path) -> None:
+    report = build_site(tmp_path / "none", tmp_path / "site", SETTINGS)
+    assert report.ranked == []
+    assert "No results yet." in (tmp_path / "site" / "index.html").read_text()

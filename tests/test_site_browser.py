@@ -1,0 +1,96 @@
+"""The built site in a real browser: Playwright drives Debian's Chromium (headless, no sandbox,
+background networking off) over file:// URLs. Skipped only where Chromium is missing and
+SAEPROBE_REQUIRE_BROWSER is unset; `.ci/run` installs Chromium and sets it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmark.leaderboard.site import build_site
+from benchmark.stats.settings import StatsSettings
+from tests.leaderboard_fixtures import write_submission
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "leaderboard"
+if CHROMIUM is None and not os.environ.get("SAEPROBE_REQUIRE_BROWSER"):
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("submissions")
+    write_submission(root, "good", 0.85, architecture="topk")
+    write_submission(root, "weak", 0.60, architecture="standard", control_auc=None)
+    write_submission(root, "evil", 0.75, display_name="<script>alert(1)</script>",
+                     architecture="jumprelu")  # fmt: skip
+    out = tmp_path_factory.mktemp("build") / "site"
+    return build_site(root, out, StatsSettings(resamples=1_000)).index
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert CHROMIUM is not None, "SAEPROBE_REQUIRE_BROWSER is set but Chromium is missing"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-gpu"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+def column_texts(page: object, table: str, column: int) -> list[str]:
+    return page.eval_on_selector_all(  # type: ignore[attr-defined]
+        f"#{table} tbody tr:not([hidden]) td:nth-child({column})",
+        "cells => cells.map(c => c.textContent.trim())",
+    )
+
+
+def test_sort_filter_follow_and_plots_without_console_errors(browser: object, index: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(index.as_uri())
+
+    names = column_texts(page, "ranking-table", 4)
+    assert names == ["good", "<script>alert(1)</script>", "weak"]  # escaped, shown as text
+    page.click("#ranking-table th:nth-child(9) button")  # Score, ascending
+    assert column_texts(page, "ranking-table", 4) == names[::-1]
+    page.click("#ranking-table th:nth-child(9) button")  # and descending
+    assert column_texts(page, "ranking-table", 4) == names
+
+    page.select_option(".filters[data-table='deltas-table'] select >> nth=0", "topk")
+    architectures = column_texts(page, "deltas-table", 2)
+    assert architectures and set(architectures) == {"topk"}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
+
+    page.click("#ranking-table a:text-is('good')")
+    assert page.url.endswith("/submissions/good.html")
+    images = page.eval_on_selector_all(
+        "figure img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert len(images) == 4 and all(images)  # three curves and covariate shift
+    page.screenshot(path=str(SCREENSHOTS / "submission.png"), full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_tables_read_without_javascript(browser: object, index: Path) -> None:
+    context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(index.as_uri())
+    assert column_texts(page, "ranking-table", 4) == [
+        "good", "<script>alert(1)</script>", "weak"
+    ]  # fmt: skip
+    assert page.eval_on_selector_all(".filters select", "s => s.length") == 0
+    context.close()
