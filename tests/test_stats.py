@@ -149,3 +149,25 @@ def test_auc_interval_holds_the_point_and_narrows_with_more_examples() -> None:
     assert large[2] - large[0] < (small[2] - small[0]) / 5
     with pytest.raises(ValueError, match="both classes"):
         auc_interval(np.ones(3), np.ones(3), SETTINGS)
+
+
+def test_one_dataset_has_no_ci_and_no_p_value() -> None:
+    estimate = dataset_bootstrap({"only": [0.1, 0.3]}, SETTINGS)
+    assert estimate.mean == pytest.approx(0.2)
+    assert np.isnan(estimate.low) and np.isnan(estimate.high) and np.isnan(estimate.p_value)
+    assert not estimate.excludes_zero
+
+
+def test_adjust_leaves_untestable_p_values_out() -> None:
+    adjusted = adjust([0.01, float("nan"), 0.04], "holm")
+    assert adjusted[0] == pytest.approx(0.02) and adjusted[2] == pytest.approx(0.04)
+    assert np.isnan(adjusted[1])
+
+
+def test_one_shared_dataset_leaves_ranks_unresolved() -> None:
+    ranked = rank_entries({"a": {"x": 0.3}, "b": {"x": 0.1}, "c": {"x": 0.2}}, SETTINGS)
+    assert [(r.entry, r.rank, r.rank_low, r.rank_high, r.group) for r in ranked] == [
+        ("a", 1, 1, 3, 1),
+        ("c", 2, 1, 3, 1),
+        ("b", 3, 1, 3, 1),
+    ]

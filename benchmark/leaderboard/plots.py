@@ -35,7 +35,11 @@ def curves(series: Series, xlabel: str, title: str, log_x: bool = False) -> str:
     """Mean test AUC against a regime's level, one line per series."""
     figure, axes = plt.subplots(figsize=(5.2, 3.4))
     for label, (x, y) in series.items():
-        axes.plot(x, y, marker="o", markersize=3, label=label, color=COLORS.get(label))
+        dashed = label == "quiver with SAE"  # drawn over the best baseline where they agree
+        axes.plot(
+            x, y, marker="o", markersize=3, label=label, color=COLORS.get(label),
+            linestyle="--" if dashed else "-", linewidth=1.2 if dashed else 1.8,
+        )  # fmt: skip
     if log_x:
         axes.set_xscale("log", base=2)
         axes.xaxis.set_major_locator(LogLocator(base=2))

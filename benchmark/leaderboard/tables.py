@@ -90,15 +90,20 @@ def estimate_cell(
         return Cell(value=None, display=NONE)
     mark = "*" if adjusted_p is not None and adjusted_p < 0.05 else ""
     p = "" if adjusted_p is None else f", adjusted p = {adjusted_p:.3g}"
+    known = not math.isnan(estimate.low)
     return Cell(
         value=estimate.mean,
         display=f"{signed(estimate.mean)}{mark}",
-        detail=f"[{signed(estimate.low)}, {signed(estimate.high)}]",
-        ci=(estimate.low, estimate.high),
+        detail=f"[{signed(estimate.low)}, {signed(estimate.high)}]"
+        if known
+        else "no CI: 1 dataset",
+        ci=(estimate.low, estimate.high) if known else None,
         title=(
             f"95% CI [{signed(estimate.low)}, {signed(estimate.high)}]{p}; "
-            f"{estimate.n_datasets} datasets, {estimate.n_cells} cells"
-        ),
+            if known
+            else "a single dataset cannot be resampled; "
+        )
+        + f"{estimate.n_datasets} datasets, {estimate.n_cells} cells",
         sources=sources or [],
     )
 

@@ -37,7 +37,8 @@ class Estimate:
 
     @property
     def excludes_zero(self) -> bool:
-        return self.low > 0 or self.high < 0
+        """False when the CI is unknown (NaN)."""
+        return bool(self.low > 0 or self.high < 0)
 
 
 def dataset_sums(by_dataset: Mapping[str, Sequence[float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -85,10 +86,14 @@ def bootstrap_p_value(draws: np.ndarray) -> float:
 def dataset_bootstrap(
     by_dataset: Mapping[str, Sequence[float]], settings: StatsSettings
 ) -> Estimate:
-    """Mean of all cell values with a CI and p-value from resampling datasets."""
+    """Mean of all cell values with a CI and p-value from resampling datasets. One dataset
+    cannot be resampled: its CI and p-value are NaN (unknown), not a zero-width interval."""
     sums, counts = dataset_sums(by_dataset)
     if not len(sums):
         raise ValueError("no cells to estimate from")
+    if len(sums) < 2:
+        nan = float("nan")
+        return Estimate(float(sums[0] / counts[0]), nan, nan, nan, 1, int(counts[0]))
     draws = resampled_means(sums, counts, resample_indices(len(sums), settings))
     low, high = percentile_interval(draws, expanded_confidence(settings.confidence, len(sums)))
     return Estimate(

@@ -33,6 +33,10 @@ def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
 
 
 def adjust(p_values: Sequence[float], method: Literal["holm", "bh"]) -> np.ndarray:
-    if not len(p_values):
-        return np.array([])
-    return holm(p_values) if method == "holm" else benjamini_hochberg(p_values)
+    """Adjusted p-values; NaN (untestable) stays NaN and does not count as a test."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full_like(p, np.nan)
+    tested = np.isfinite(p)
+    if tested.any():
+        out[tested] = (holm if method == "holm" else benjamini_hochberg)(p[tested])
+    return out

@@ -50,6 +50,8 @@ def rank_entries(
         return []
     entries, shared, matrix = score_matrix(scores)
     point = matrix.mean(axis=1)
+    if len(shared) < 2:  # nothing to resample: every rank is possible, no entry separable
+        return unresolved(entries, point)
     draws = matrix[:, resample_indices(len(shared), settings)].mean(axis=2)  # [entries, B]
     ranks = rankdata(-draws, axis=0, method="min")
     order = np.argsort(-point, kind="stable")
@@ -67,6 +69,14 @@ def rank_entries(
             n_datasets=len(shared),
         )
         for i in order
+    ]
+
+
+def unresolved(entries: list[str], point: np.ndarray) -> list[Ranked]:
+    ranks = rankdata(-point, method="min").astype(int)
+    return [
+        Ranked(entries[i], float(point[i]), int(ranks[i]), 1, len(entries), 1, 1)
+        for i in np.argsort(-point, kind="stable")
     ]
 
 
