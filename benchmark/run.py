@@ -170,8 +170,8 @@ def cell_scores(split: CellSplit, outcomes: Sequence[ProbeOutcome]) -> dict[str,
     key = split.cell.key
     scores = {f"{key}/test_rows": split.test.astype(np.int32)}
     scores[f"{key}/test_labels"] = split.test_labels.astype(np.int8)
-    for outcome in outcomes:
-        scores[f"{key}/{outcome.method}"] = outcome.test_scores
+    for outcome in outcomes:  # float32: the sidecars ship with submissions, half the size
+        scores[f"{key}/{outcome.method}"] = outcome.test_scores.astype(np.float32)
     return scores
 
 
