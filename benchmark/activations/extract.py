@@ -1,5 +1,6 @@
-"""Batched last-token extraction: tokenize, left-truncate, bucket by length, right-pad, run the
-model up to the hooked layer, and read the residual stream at each prompt's last real token.
+"""Batched extraction: tokenize, left-truncate, bucket by length, right-pad, run the model up to
+the hooked layer, and read the residual stream at each prompt's last real token, or at every
+real token after the BOS (multi-token probing).
 
 Right padding keeps every real token's position and attention exactly as in an unpadded pass
 (causal attention never looks right), so batched results equal one-prompt forward passes.
@@ -93,30 +94,58 @@ def iter_last_token(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (prompt indices, float32 activations [n, d]) batch by batch, in bucketed order.
     ``token_ids`` may pass the prompts already tokenized by :func:`tokenize`."""
+    for batch, hidden in iter_hidden(loaded, hook, prompts, settings, on_batch, token_ids):
+        last = hidden[torch.arange(len(batch.indices)), (batch.lengths - 1).to(hidden.device)]
+        yield batch.indices, last.float().cpu().numpy()
+
+
+def iter_all_tokens(
+    loaded: LoadedModel,
+    hook: Hook,
+    prompts: Sequence[str],
+    settings: ExtractionSettings,
+    on_batch: Callable[[int], object] | None = None,
+    token_ids: Sequence[list[int]] | None = None,
+) -> Iterator[tuple[np.ndarray, list[np.ndarray]]]:
+    """Yield (prompt indices, one float32 array [real tokens, d] per prompt), BOS excluded.
+    ``settings.max_length`` counts the BOS: pass the token cap plus the special prefix."""
+    prefix = special_prefix_length(loaded.tokenizer)
+    for batch, hidden in iter_hidden(loaded, hook, prompts, settings, on_batch, token_ids):
+        rows = hidden.float().cpu().numpy()
+        yield batch.indices, [rows[i, prefix : int(n)] for i, n in enumerate(batch.lengths)]
+
+
+def iter_hidden(
+    loaded: LoadedModel,
+    hook: Hook,
+    prompts: Sequence[str],
+    settings: ExtractionSettings,
+    on_batch: Callable[[int], object] | None,
+    token_ids: Sequence[list[int]] | None,
+) -> Iterator[tuple[Batch, torch.Tensor]]:
+    """Each length bucket's batch and its residual stream at the hook [b, T, d]."""
     if token_ids is None:
         token_ids = tokenize(loaded.tokenizer, prompts, settings.max_length)
     pad_id = _pad_id(loaded.tokenizer)
     lengths = [len(ids) for ids in token_ids]
     for indices in length_buckets(lengths, settings.batch_size, settings.max_batch_tokens):
         batch = make_batch(token_ids, indices, pad_id)
-        last = _last_token_resid(loaded, hook, batch, settings.device)
+        hidden = _resid(loaded, hook, batch, settings.device)
         if on_batch is not None:
             on_batch(batch.n_tokens)
-        yield indices, last
+        yield batch, hidden
 
 
-def _last_token_resid(loaded: LoadedModel, hook: Hook, batch: Batch, device: str) -> np.ndarray:
+def _resid(loaded: LoadedModel, hook: Hook, batch: Batch, device: str) -> torch.Tensor:
     """One forward pass up to the hook; the hook is removed before returning, so the model is
     left untouched between batches (callers may use it while iterating)."""
     with torch.inference_mode(), capture(loaded.model, hook) as captured:
-        hidden = captured.run(
+        return captured.run(
             loaded.model,
             input_ids=batch.input_ids.to(device),
             attention_mask=batch.attention_mask.to(device),
             use_cache=False,
         )
-    last = hidden[torch.arange(len(batch.indices)), (batch.lengths - 1).to(hidden.device)]
-    return last.float().cpu().numpy()
 
 
 def count_tokens(tokenizer: object, prompts: Sequence[str], max_length: int) -> int:

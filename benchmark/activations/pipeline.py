@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from benchmark.activations.extract import ExtractionSettings, iter_last_token, tokenize
+from benchmark.activations.extract import (
+    ExtractionSettings,
+    iter_all_tokens,
+    iter_last_token,
+    special_prefix_length,
+    tokenize,
+)
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import LoadedModel, ModelRef, load_model
 from benchmark.activations.store import ActivationSpace, ActivationStore, SpaceKey
@@ -65,9 +72,53 @@ def extract_to_store(
         loaded = loaded or load_model(ref, dtype=dtype, device=settings.device)
         hook.check_fits(loaded.n_layers)
         space.ensure_meta(loaded.d_model)
-        tokens = _compute_into_bank(loaded, hook, todo, space, settings, progress, flush_every)
+        tokens = _compute_into_bank(
+            loaded, hook, todo, settings, progress, flush_every, iter_last_token, space.bank.append
+        )
     for data in pending:
         space.materialize(data)
+    return ExtractionReport(
+        space=space.key.digest(),
+        datasets=len(datasets),
+        datasets_cached=len(datasets) - len(pending),
+        prompts_total=sum(len(data) for data in datasets),
+        prompts_computed=len(todo),
+        tokens_computed=tokens,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def extract_all_tokens_to_store(
+    ref: ModelRef,
+    hook: Hook,
+    datasets: Sequence[LabeledPrompts],
+    store: ActivationStore,
+    max_tokens: int,
+    settings: ExtractionSettings = DEFAULT_SETTINGS,
+    dtype: str = "bf16",
+    progress: bool = True,
+    flush_every: int = 256,
+    loaded: LoadedModel | None = None,
+) -> ExtractionReport:
+    """Make sure every dataset's all-token activations (BOS excluded, at most ``max_tokens``
+    real tokens per prompt, the last ones) exist."""
+    started = time.perf_counter()
+    space = space_for(store, ref, hook, settings, dtype)
+    pending = [data for data in datasets if not space.has_all_tokens(data, max_tokens)]
+    bank = space.token_bank(max_tokens)
+    todo = bank.missing([prompt for data in pending for prompt in data.prompts])
+    tokens = 0
+    if todo:
+        loaded = loaded or load_model(ref, dtype=dtype, device=settings.device)
+        hook.check_fits(loaded.n_layers)
+        space.ensure_meta(loaded.d_model)
+        prefix = special_prefix_length(loaded.tokenizer)
+        capped = replace(settings, max_length=max_tokens + prefix)
+        tokens = _compute_into_bank(
+            loaded, hook, todo, capped, progress, flush_every, iter_all_tokens, bank.append
+        )
+    for data in pending:
+        space.materialize_all_tokens(data, max_tokens)
     return ExtractionReport(
         space=space.key.digest(),
         datasets=len(datasets),
@@ -83,11 +134,14 @@ def _compute_into_bank(
     loaded: LoadedModel,
     hook: Hook,
     prompts: list[str],
-    space: ActivationSpace,
     settings: ExtractionSettings,
     progress: bool,
     flush_every: int,
+    iterate: Callable[..., Iterator[tuple[np.ndarray, Any]]],
+    append: Callable[[list[str], Any], None],
 ) -> int:
+    """Run ``iterate`` over the prompts and commit its rows with ``append`` every
+    ``flush_every`` prompts; returns the number of tokens computed."""
     token_ids = tokenize(loaded.tokenizer, prompts, settings.max_length)
     total = sum(len(ids) for ids in token_ids)
     bar = tqdm(
@@ -98,22 +152,28 @@ def _compute_into_bank(
         disable=not progress,
         smoothing=0.1,
     )
-    pending_rows: list[np.ndarray] = []
+    pending_rows: list[Any] = []
     pending_indices: list[np.ndarray] = []
 
     def flush() -> None:
         if pending_indices:
             indices = np.concatenate(pending_indices)
-            space.bank.append([prompts[i] for i in indices], np.concatenate(pending_rows))
+            append([prompts[i] for i in indices], join(pending_rows))
             pending_rows.clear()
             pending_indices.clear()
 
     with bar:
-        batches = iter_last_token(loaded, hook, prompts, settings, bar.update, token_ids)
-        for indices, rows in batches:
+        for indices, rows in iterate(loaded, hook, prompts, settings, bar.update, token_ids):
             pending_indices.append(indices)
             pending_rows.append(rows)
             if sum(len(i) for i in pending_indices) >= flush_every:
                 flush()
         flush()
     return total
+
+
+def join(parts: list[Any]) -> Any:
+    """Batches of last-token rows are arrays (stacked); all-token batches are lists (chained)."""
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts)
+    return [row for part in parts for row in part]

@@ -27,6 +27,8 @@ from typing import Literal
 
 import numpy as np
 
+from benchmark.activations.keys import prompt_digest
+from benchmark.activations.ragged import Ragged, RaggedBank, load_ragged, ragged_exists, save_ragged
 from benchmark.atomic_io import save_npy_atomic, write_text_atomic
 from benchmark.paths import activations_cache
 from datasets_registry.rows import LabeledPrompts
@@ -59,10 +61,6 @@ class SpaceKey:
             "dtype": self.dtype,
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
-
-
-def prompt_digest(prompt: str) -> bytes:
-    return hashlib.sha256(prompt.encode("utf-8")).digest()
 
 
 class PromptBank:
@@ -117,6 +115,20 @@ class ActivationSpace:
         self.key = key
         self.directory = root / key.digest()
         self.bank = PromptBank(self.directory / "bank")
+        self._token_banks: dict[int, RaggedBank] = {}
+
+    def token_bank(self, max_tokens: int) -> RaggedBank:
+        """The all-token bank for one token cap (a different cap is a different context)."""
+        if max_tokens not in self._token_banks:
+            folder = self.directory / f"bank-all_tokens-{max_tokens}"
+            self._token_banks[max_tokens] = RaggedBank(folder, self.token_dtype)
+        return self._token_banks[max_tokens]
+
+    @property
+    def token_dtype(self) -> type:
+        """All-token rows are stored as float16 (exact for bf16 and fp16 activations within
+        float16's range, half of float32's disk), float32 for fp32 spaces."""
+        return np.float32 if self.key.dtype == "fp32" else np.float16
 
     def ensure_meta(self, d_model: int) -> None:
         meta_path = self.directory / "meta.json"
@@ -149,6 +161,30 @@ class ActivationSpace:
         if array.shape[0] != len(data):
             raise MissingActivationsError(f"{path} has {array.shape[0]} rows, expected {len(data)}")
         return array
+
+    def all_tokens_stem(self, data: LabeledPrompts, max_tokens: int) -> Path:
+        return self.directory / "datasets" / f"{data.content_hash()}.all_tokens-{max_tokens}"
+
+    def has_all_tokens(self, data: LabeledPrompts, max_tokens: int) -> bool:
+        return ragged_exists(self.all_tokens_stem(data, max_tokens))
+
+    def materialize_all_tokens(self, data: LabeledPrompts, max_tokens: int) -> None:
+        stem = self.all_tokens_stem(data, max_tokens)
+        if not ragged_exists(stem):
+            save_ragged(stem, self.token_bank(max_tokens).gather(data.prompts), self.token_dtype)
+
+    def load_all_tokens(self, data: LabeledPrompts, max_tokens: int) -> Ragged:
+        """Every real token's activations (BOS excluded, the last ``max_tokens`` kept)."""
+        stem = self.all_tokens_stem(data, max_tokens)
+        if not ragged_exists(stem):
+            raise MissingActivationsError(
+                f"no all-token activations for {data.name} at {self.key.hook} of "
+                f"{self.key.model}; run `saeprobe activations extract --all-tokens` first"
+            )
+        ragged = load_ragged(stem)
+        if len(ragged) != len(data):
+            raise MissingActivationsError(f"{stem} has {len(ragged)} prompts, expected {len(data)}")
+        return ragged
 
 
 class ActivationStore:

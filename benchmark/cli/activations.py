@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from benchmark.activations.extract import ExtractionSettings
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, resolve_model
-from benchmark.activations.pipeline import extract_to_store
+from benchmark.activations.pipeline import extract_all_tokens_to_store, extract_to_store
 from benchmark.activations.store import ActivationStore
 from benchmark.cli.options import (
     add_json_option,
@@ -24,6 +25,7 @@ from datasets_registry.suites import iter_suite_data
 
 EXTRACT_EPILOG = """examples:
   saeprobe activations extract --suite demo
+  saeprobe activations extract --suite demo --all-tokens      (for multi-token probing)
   saeprobe activations extract --dataset 117_us_state_FL --dataset 118_us_state_CA
   saeprobe activations extract --model smollm2-135m --hook blocks.15.hook_resid_post --suite full
   saeprobe activations extract --model google/gemma-2-2b --hook blocks.12.hook_resid_post \\
@@ -62,6 +64,11 @@ def register(groups: argparse._SubParsersAction) -> None:
     extract.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
     extract.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
     extract.add_argument("--batch-size", type=int, default=ExtractionSettings.batch_size)
+    extract.add_argument(
+        "--all-tokens",
+        action="store_true",
+        help="every real token (BOS excluded, the protocol's token cap) for multi-token probing",
+    )
     extract.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_source_options(extract)
     add_json_option(extract)
@@ -79,20 +86,35 @@ def run_extract(args: argparse.Namespace) -> int:
     suite = selected_suite(args)
     data = list(iter_suite_data(suite, source_from_args(args), protocol.clean))
     ref = resolve_model(args.model, args.model_revision)
-    report = extract_to_store(
-        ref, hook, data, ActivationStore(), settings, args.dtype, progress=not args.no_progress
-    )
+    store = ActivationStore()
+    progress = not args.no_progress
+    if args.all_tokens:
+        cap = protocol.multitoken.max_tokens
+        report = extract_all_tokens_to_store(
+            ref, hook, data, store, cap, settings, args.dtype, progress=progress
+        )
+        kind = f"all-token (at most {cap} per prompt)"
+    else:
+        report = extract_to_store(ref, hook, data, store, settings, args.dtype, progress=progress)
+        kind = "last-token"
+    disk = folder_bytes(store.root / report.space)
     if args.json:
-        write_json({**asdict(report), "tokens_per_second": report.tokens_per_second})
+        write_json(
+            {**asdict(report), "tokens_per_second": report.tokens_per_second, "cache_bytes": disk}
+        )
         return 0
     sys.stdout.write(
-        f"{suite.name}: {report.datasets} arrays ({report.datasets_cached} already cached), "
+        f"{suite.name}: {report.datasets} {kind} arrays ({report.datasets_cached} already cached), "
         f"{report.prompts_computed} prompts / {report.tokens_computed} tokens computed in "
         f"{report.seconds:.1f} s ({report.tokens_per_second:.0f} tok/s) at {hook.name} of "
         f"{ref.name} [{args.dtype}]\n"
-        f"cache: {ActivationStore().root / report.space}\n"
+        f"cache: {store.root / report.space} ({disk / 1e9:.2f} GB)\n"
     )
     return 0
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def _default_hook(model: str) -> str:
