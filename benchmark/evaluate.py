@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 
 from benchmark.executor import Job, execute
+from benchmark.probes.attention import run_attention
 from benchmark.probes.registry import BASELINES, baseline_families
 from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
 from benchmark.quiver import Scored, quiver
@@ -33,6 +34,7 @@ from benchmark.run import (
     run_families,
 )
 from benchmark.saes.load import LoadedSAE
+from benchmark.saes.pooling import pooled_latents
 
 Records = dict[tuple[str, RegimeName], ResultRecord]
 
@@ -98,6 +100,10 @@ def baseline_cell(
     outcomes, strategy = run_families(
         families, split, X_train, X_test, ctx.protocol, ctx.device, ctx.engine
     )
+    if split.cell.regime == "multitoken":
+        if item.tokens is None:
+            raise ValueError(f"{split.cell.key} needs all-token activations")
+        outcomes.append(run_attention(item.tokens, split, ctx.protocol))
     return base_cell_result(split, strategy, outcomes), cell_scores(split, outcomes)
 
 
@@ -114,10 +120,22 @@ def run_sae(
     def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
         latents = sae.encode(np.asarray(item.X))
         latents_ood = sae.encode(np.asarray(item.X_ood)) if item.X_ood is not None else None
+        pooled = (
+            pooled_latents(sae, item.tokens, ctx.protocol.multitoken.pooling)
+            if "multitoken" in regimes and item.tokens is not None
+            else None
+        )
 
         def for_regime(regime: RegimeName) -> CellRunner:
             cells = baselines[(item.data.dataset_id, regime)].cells
             ks = [k for k in sae_k_values(ctx.protocol.sae_probe, regime) if k <= sae.d_sae]
+            if regime == "multitoken":
+                if pooled is None:
+                    raise ValueError(f"{item.data.dataset_id}: multitoken needs all-token rows")
+                return functools.partial(
+                    sae_cell, ctx, latents=pooled, latents_ood=None, ks=ks,
+                    reference={cell.key: cell for cell in cells},
+                )  # fmt: skip
             return functools.partial(
                 sae_cell, ctx, latents=latents, latents_ood=latents_ood, ks=ks,
                 reference={cell.key: cell for cell in cells},

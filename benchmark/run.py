@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,12 @@ from benchmark import __version__
 from benchmark.activations.extract import ExtractionSettings
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import ModelRef
-from benchmark.activations.pipeline import extract_to_store, space_for
+from benchmark.activations.pipeline import (
+    extract_all_tokens_to_store,
+    extract_to_store,
+    space_for,
+)
+from benchmark.activations.ragged import Ragged
 from benchmark.activations.store import ActivationStore
 from benchmark.probes.base import Family
 from benchmark.probes.search import EngineChoice, ProbeOutcome, resolve_engine, run_family
@@ -62,6 +67,7 @@ class DatasetArrays:
     X: np.ndarray
     ood: LabeledPrompts | None = None
     X_ood: np.ndarray | None = None
+    tokens: Ragged | None = None  # every real token of the main rows (multi-token regime)
 
     def hashes(self) -> dict[str, str]:
         found = {self.data.name: self.data.content_hash()}
@@ -80,19 +86,28 @@ def load_suite_arrays(
     suite: Suite,
     source: DataSource = PACKAGED,
     store: ActivationStore | None = None,
+    all_tokens: bool = False,
 ) -> list[DatasetArrays]:
-    """Rows of every dataset of the suite and their last-token activations (extracted if new)."""
+    """Rows of every dataset of the suite and their last-token activations (extracted if new);
+    with ``all_tokens``, also every real token of the main rows, under the protocol's cap."""
     store = store or ActivationStore()
     rows = list(iter_suite_data(suite, source, ctx.protocol.clean))
     extract_to_store(ctx.ref, ctx.hook, rows, store, ctx.settings, ctx.dtype, ctx.progress)
     space = space_for(store, ctx.ref, ctx.hook, ctx.settings, ctx.dtype)
+    cap = ctx.protocol.multitoken.max_tokens
+    if all_tokens:
+        main = [data for data in rows if data.split == "main"]
+        extract_all_tokens_to_store(
+            ctx.ref, ctx.hook, main, store, cap, ctx.settings, ctx.dtype, ctx.progress
+        )
     arrays: dict[str, DatasetArrays] = {}
     for data in rows:
         if data.split == "main":
-            arrays[data.dataset_id] = DatasetArrays(data, space.load(data))
+            tokens = space.load_all_tokens(data, cap) if all_tokens else None
+            arrays[data.dataset_id] = DatasetArrays(data, space.load(data), tokens=tokens)
         else:
-            main = arrays[data.dataset_id]
-            arrays[data.dataset_id] = DatasetArrays(main.data, main.X, data, space.load(data))
+            found = arrays[data.dataset_id]
+            arrays[data.dataset_id] = replace(found, ood=data, X_ood=space.load(data))
     return list(arrays.values())
 
 

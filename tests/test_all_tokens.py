@@ -122,3 +122,33 @@ def test_ragged_take_and_validation() -> None:
     assert taken.lengths.tolist() == [2, 1] and taken.row(0)[0, 0] == 2
     with pytest.raises(ValueError, match="offsets"):
         Ragged(np.zeros((3, 2)), np.array([0, 2]))
+
+
+@pytest.mark.parametrize("pooling", ["max", "mean"])
+def test_pooled_latents_pool_each_prompts_own_tokens(tiny_sae_dir: Path, pooling: str) -> None:
+    from benchmark.saes.load import load_sae_folder
+    from benchmark.saes.pooling import pooled_latents
+
+    sae = load_sae_folder(tiny_sae_dir)
+    rng = np.random.default_rng(0)
+    ragged = from_rows([rng.normal(size=(n, 32)).astype(np.float32) for n in (1, 5, 2, 7)], 32)
+    expected = np.stack(
+        [getattr(sae.encode(ragged.row(i)), pooling)(axis=0) for i in range(len(ragged))]
+    )
+    for chunk in (1, 3, 100):  # chunk boundaries never split a prompt
+        got = pooled_latents(sae, ragged, pooling, chunk=chunk)  # type: ignore[arg-type]
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_bos_is_not_in_the_rows_that_are_pooled(tiny: Tiny, tmp_path: Path) -> None:
+    """The all-token rows start after the BOS: a max-pool over them never sees it."""
+    store = ActivationStore(tmp_path)
+    data = dataset("d", PROMPTS[2:3])
+    fill(tiny, store, [data])
+    ref, loaded = tiny
+    ragged = pipeline.space_for(store, ref, HOOK, SETTINGS, "fp32").load_all_tokens(data, 16)
+    ids = loaded.tokenizer(PROMPTS[2])["input_ids"]
+    with torch.no_grad():
+        states = loaded.model(torch.tensor([ids]), output_hidden_states=True).hidden_states[2][0]
+    assert len(ragged.row(0)) == len(ids) - 1
+    np.testing.assert_allclose(ragged.row(0), states[1:].numpy(), atol=1e-5)

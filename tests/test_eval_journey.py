@@ -58,3 +58,31 @@ def test_eval_rejects_a_width_mismatch(
     code = main(["eval", str(tiny_sae_dir), "--dataset", "117_us_state_FL", "--regimes", "normal"])
     assert code == 1
     assert "does not match" in capsys.readouterr().err
+
+
+def test_multitoken_eval_adds_the_attention_probe_and_pools_sae_latents(
+    tiny_model_dir: Path, tiny_sae_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results"
+    summary = run(
+        capsys, "eval", str(tiny_sae_dir), "--model", str(tiny_model_dir), "--dataset", DATASET,
+        "--regimes", "normal", "multitoken", "--dtype", "fp32", "--no-progress",
+        "--out", str(out), "--json",
+    )  # fmt: skip
+    assert set(summary["arms"]["sae"]) == {"normal", "multitoken"}
+    from benchmark.paths import cache_root
+
+    pattern = f"results/baselines/*/*/*/{DATASET}/*/multitoken.json"
+    (baseline_record,) = cache_root().glob(pattern)
+    baselines = load_record(baseline_record)
+    normal_baselines = load_record(baseline_record.with_name("normal.json"))
+    assert baselines is not None and normal_baselines is not None
+    cell, normal_cell = baselines.cells[0], normal_baselines.cells[0]
+    assert [m.method for m in cell.methods][-1] == "attention"
+    # the same rows as the normal cell, and the same last-token baselines on them
+    assert (cell.n_train, cell.n_test) == (normal_cell.n_train, normal_cell.n_test)
+    assert [m.test_auc for m in cell.methods[:-1]] == [m.test_auc for m in normal_cell.methods]
+    (sae_record,) = out.glob(f"{DATASET}/*/multitoken.json")
+    sae = load_record(sae_record)
+    assert sae is not None and sae.cells[0].quiver is not None
+    assert "attention" in [m.method for m in baselines.cells[0].methods]

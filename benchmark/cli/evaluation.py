@@ -57,7 +57,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model-revision", help="branch, tag or commit of a Hub model")
     parser.add_argument("--hook", help="SAELens hook name (default: the SAE's, else the model's)")
     add_suite_options(parser)
-    parser.add_argument("--regimes", nargs="+", choices=REGIMES, help="default: all five")
+    parser.add_argument("--regimes", nargs="+", choices=REGIMES, help="default: all six")
     parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
     parser.add_argument("--device", default="cpu")
@@ -118,7 +118,9 @@ def context(args: argparse.Namespace, hook_name: str | None) -> RunContext:
 def run_baselines_command(args: argparse.Namespace) -> int:
     ctx = context(args, args.hook)
     regimes = parse_regimes(args.regimes)
-    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
+    arrays = load_suite_arrays(
+        ctx, selected_suite(args), source_from_args(args), all_tokens="multitoken" in regimes
+    )
     records = run_baselines(ctx, arrays, regimes, tuple(args.baselines))
     summary = {
         "results": str(baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)),
@@ -139,7 +141,9 @@ def run_eval_command(args: argparse.Namespace) -> int:
     ctx = context(args, args.hook or sae.hook)
     check_width(ctx, sae)
     regimes = parse_regimes(args.regimes)
-    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
+    arrays = load_suite_arrays(
+        ctx, selected_suite(args), source_from_args(args), all_tokens="multitoken" in regimes
+    )
     baselines = run_baselines(ctx, arrays, regimes)
     out = args.out or cache_root() / "results" / "saes" / sae.weights_hash[:16] / protocol_folder(
         ctx.protocol
@@ -158,7 +162,9 @@ def eval_submission(args: argparse.Namespace, submission: Submission) -> int:
     ctx = context(as_submitted, submission.manifest.hook)
     check_width(ctx, sae)
     regimes = parse_regimes(args.regimes)
-    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
+    arrays = load_suite_arrays(
+        ctx, selected_suite(args), source_from_args(args), all_tokens="multitoken" in regimes
+    )
     baselines = run_baselines(ctx, arrays, regimes)
     control = control_of(sae, arrays, ctx.protocol.seeds[0])
     out = args.out or results_folder(submission, ctx)

@@ -30,8 +30,10 @@ from sklearn.metrics import roc_auc_score
 
 from benchmark.activations.ragged import Ragged
 from benchmark.probes.base import Params, sample_configs
-from benchmark.protocols.protocol import AttentionProbeRules
-from benchmark.selection import ValidationPlan
+from benchmark.probes.search import ProbeOutcome, outcome
+from benchmark.protocols.protocol import AttentionProbeRules, Protocol
+from benchmark.regimes.cells import CellSplit
+from benchmark.selection import ValidationPlan, plan_validation
 
 DTYPE = torch.float32
 
@@ -258,3 +260,16 @@ def fit_attention(
         choice.params["learning_rate"], choice.params["weight_decay"], choice.params["steps"],
         rules.seed, rules.eval_every, rules.patience,
     ).fit(tokens, y)  # fmt: skip
+
+
+def run_attention(tokens: Ragged, split: CellSplit, protocol: Protocol) -> ProbeOutcome:
+    """The attention probe on a cell: select on the cell's validation plan, refit on all its
+    training rows, score its test rows."""
+    rules = protocol.multitoken.attention
+    y = split.train_labels
+    train_tokens = tokens.take(split.train)
+    plan = plan_validation(y, protocol.selection, split.cell.seed)
+    choice = select_attention(train_tokens, y, plan, rules)
+    probe = fit_attention(train_tokens, y, choice, rules)
+    scores = probe.predict_proba(tokens.take(split.test))[:, 1]
+    return outcome("attention", choice.params, choice.val_auc, scores, split.test_labels)

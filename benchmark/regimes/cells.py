@@ -10,13 +10,16 @@ import numpy as np
 
 from datasets_registry.rows import Split
 
-RegimeName = Literal["normal", "scarcity", "imbalance", "label_noise", "covariate_shift"]
+RegimeName = Literal[
+    "normal", "scarcity", "imbalance", "label_noise", "covariate_shift", "multitoken"
+]
 REGIMES: tuple[RegimeName, ...] = (
     "normal",
     "scarcity",
     "imbalance",
     "label_noise",
     "covariate_shift",
+    "multitoken",
 )
 
 

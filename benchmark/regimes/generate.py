@@ -9,6 +9,7 @@ from benchmark.regimes.cells import REGIMES, CellSplit, RegimeName
 from benchmark.regimes.covariate_shift import covariate_shift_cells
 from benchmark.regimes.imbalance import imbalance_cells
 from benchmark.regimes.label_noise import label_noise_cells
+from benchmark.regimes.multitoken import multitoken_cells
 from benchmark.regimes.normal import normal_cells
 from benchmark.regimes.scarcity import scarcity_cells
 from datasets_registry.rows import LabeledPrompts
@@ -40,6 +41,8 @@ def dataset_cells(
                 cells += imbalance_cells(data, protocol, seed)
             elif regime == "label_noise":
                 cells += label_noise_cells(data, protocol, seed)
-            else:
+            elif regime == "covariate_shift":
                 cells += covariate_shift_cells(data, ood, protocol, seed)
+            else:
+                cells += multitoken_cells(data, protocol, seed)
     return cells
