@@ -18,7 +18,7 @@ from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
 from benchmark.quiver import Scored, quiver
 from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.results.schema import CellResult, QuiverResult, ResultRecord
-from benchmark.results.store import baselines_dir, record_path
+from benchmark.results.store import baselines_dir, load_record, record_path
 from benchmark.run import (
     CellRunner,
     DatasetArrays,
@@ -193,3 +193,23 @@ def mean_deltas(records: Records) -> dict[RegimeName, tuple[int, float]]:
         regime: (len(d), float(np.mean(d)) if d else float("nan"))
         for regime, d in by_regime.items()
     }
+
+
+def finished_records(
+    ctx: RunContext, arrays: Sequence[DatasetArrays], regimes: Sequence[RegimeName], root: Path
+) -> Records | None:
+    """The records under ``root`` when every planned cell is already in them (a shipped or
+    finished evaluation), else None. Nothing needs computing then: not even the baselines."""
+    plan = plan_cells(arrays, ctx.protocol, regimes)
+    found: Records = {}
+    for item in arrays:
+        dataset = item.data.dataset_id
+        for regime in regimes:
+            record = load_record(record_path(root, dataset, item.data_key(ctx.dtype), regime))
+            done = {cell.key for cell in record.cells} if record is not None else set()
+            if record is None or record.protocol_hash != ctx.protocol.content_hash():
+                return None
+            if any(split.cell.key not in done for split in plan[(dataset, regime)]):
+                return None
+            found[(dataset, regime)] = record
+    return found

@@ -17,7 +17,7 @@ from benchmark.cli.options import (
     write_json,
 )
 from benchmark.cli.submissions import results_folder
-from benchmark.evaluate import Records, mean_deltas, run_baselines, run_sae
+from benchmark.evaluate import Records, finished_records, mean_deltas, run_baselines, run_sae
 from benchmark.executor import default_workers
 from benchmark.paths import cache_root
 from benchmark.probes.registry import BASELINES
@@ -32,6 +32,7 @@ from benchmark.submissions.intake import Submission, open_submission
 from benchmark.submissions.measure import sample_rows
 
 CONTROL_ROWS = 8192
+ARMS = ("sae", "control")
 
 BASELINES_EPILOG = """examples:
   saeprobe baselines run --suite demo
@@ -162,12 +163,18 @@ def eval_submission(args: argparse.Namespace, submission: Submission) -> int:
     ctx = context(as_submitted, submission.manifest.hook)
     check_width(ctx, sae)
     regimes = parse_regimes(args.regimes)
-    arrays = load_suite_arrays(
-        ctx, selected_suite(args), source_from_args(args), all_tokens="multitoken" in regimes
-    )
+    out = args.out or results_folder(submission, ctx)
+    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
+    finished = {arm: finished_records(ctx, arrays, regimes, out / arm) for arm in ARMS}
+    if all(records is not None for records in finished.values()):
+        report(args, out, {arm: records for arm, records in finished.items() if records})
+        return 0  # shipped or already finished: no baselines, no control, no all-token rows
+    if "multitoken" in regimes:
+        arrays = load_suite_arrays(
+            ctx, selected_suite(args), source_from_args(args), all_tokens=True
+        )
     baselines = run_baselines(ctx, arrays, regimes)
     control = control_of(sae, arrays, ctx.protocol.seeds[0])
-    out = args.out or results_folder(submission, ctx)
     arms = {
         "sae": run_sae(ctx, arrays, regimes, sae, baselines, out / "sae"),
         "control": run_sae(ctx, arrays, regimes, control, baselines, out / "control"),
