@@ -77,15 +77,7 @@ def extract_to_store(
         )
     for data in pending:
         space.materialize(data)
-    return ExtractionReport(
-        space=space.key.digest(),
-        datasets=len(datasets),
-        datasets_cached=len(datasets) - len(pending),
-        prompts_total=sum(len(data) for data in datasets),
-        prompts_computed=len(todo),
-        tokens_computed=tokens,
-        seconds=time.perf_counter() - started,
-    )
+    return extraction_report(space, datasets, pending, todo, tokens, started)
 
 
 def extract_all_tokens_to_store(
@@ -119,12 +111,23 @@ def extract_all_tokens_to_store(
         )
     for data in pending:
         space.materialize_all_tokens(data, max_tokens)
+    return extraction_report(space, datasets, pending, todo, tokens, started)
+
+
+def extraction_report(
+    space: ActivationSpace,
+    datasets: Sequence[LabeledPrompts],
+    pending: Sequence[LabeledPrompts],
+    computed: Sequence[str],
+    tokens: int,
+    started: float,
+) -> ExtractionReport:
     return ExtractionReport(
         space=space.key.digest(),
         datasets=len(datasets),
         datasets_cached=len(datasets) - len(pending),
         prompts_total=sum(len(data) for data in datasets),
-        prompts_computed=len(todo),
+        prompts_computed=len(computed),
         tokens_computed=tokens,
         seconds=time.perf_counter() - started,
     )

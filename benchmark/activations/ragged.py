@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.activations.keys import prompt_digest
+from benchmark.activations.keys import ChunkIndex, prompt_digest
 from benchmark.atomic_io import save_npy_atomic
 
 OFFSETS = ".offsets.npy"
@@ -80,37 +80,19 @@ def load_ragged(stem: Path) -> Ragged:
     return Ragged(tokens, np.load(Path(f"{stem}{OFFSETS}")))
 
 
-class RaggedBank:
+class RaggedBank(ChunkIndex):
     """All-token activations of unique prompts, in committed chunks."""
 
     def __init__(self, directory: Path, dtype: type = np.float16) -> None:
-        self.directory = directory
+        super().__init__(directory)
         self.dtype = dtype
-        self._index: dict[bytes, tuple[str, int]] | None = None
-
-    def index(self) -> dict[bytes, tuple[str, int]]:
-        if self._index is None:
-            self._index = {}
-            for keys_path in sorted(self.directory.glob("*.keys.npy")):
-                chunk = keys_path.name.removesuffix(".keys.npy")
-                for row, key in enumerate(np.load(keys_path)):
-                    self._index.setdefault(key.tobytes(), (chunk, row))
-        return self._index
-
-    def missing(self, prompts: Sequence[str]) -> list[str]:
-        index = self.index()
-        return [p for p in dict.fromkeys(prompts) if prompt_digest(p) not in index]
 
     def append(self, prompts: Sequence[str], rows: Sequence[np.ndarray]) -> None:
         if len(prompts) != len(rows):
             raise ValueError("one token array per prompt")
         chunk = uuid.uuid4().hex
         save_ragged(self.directory / chunk, from_rows(rows, rows[0].shape[1]), self.dtype)
-        keys = np.frombuffer(b"".join(prompt_digest(p) for p in prompts), dtype=np.uint8)
-        save_npy_atomic(self.directory / f"{chunk}.keys.npy", keys.reshape(len(prompts), 32))
-        index = self.index()
-        for row, prompt in enumerate(prompts):
-            index.setdefault(prompt_digest(prompt), (chunk, row))
+        self.commit_keys(chunk, prompts)
 
     def gather(self, prompts: Sequence[str]) -> Ragged:
         index = self.index()

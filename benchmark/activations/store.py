@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from benchmark.activations.keys import prompt_digest
+from benchmark.activations.keys import ChunkIndex, prompt_digest
 from benchmark.activations.ragged import Ragged, RaggedBank, load_ragged, ragged_exists, save_ragged
 from benchmark.atomic_io import save_npy_atomic, write_text_atomic
 from benchmark.paths import activations_cache
@@ -63,40 +63,20 @@ class SpaceKey:
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:24]
 
 
-class PromptBank:
+class PromptBank(ChunkIndex):
     """Activations of unique prompts, in append-only chunks committed atomically."""
 
     def __init__(self, directory: Path, kind: Kind = "last_token") -> None:
-        self.directory = directory
+        super().__init__(directory)
         self.kind = kind
-        self._index: dict[bytes, tuple[str, int]] | None = None
-
-    def index(self) -> dict[bytes, tuple[str, int]]:
-        """prompt digest -> (chunk name, row); only chunks whose keys file exists count."""
-        if self._index is None:
-            self._index = {}
-            for keys_path in sorted(self.directory.glob("*.keys.npy")):
-                chunk = keys_path.name.removesuffix(".keys.npy")
-                for row, key in enumerate(np.load(keys_path)):
-                    self._index.setdefault(key.tobytes(), (chunk, row))
-        return self._index
-
-    def missing(self, prompts: Sequence[str]) -> list[str]:
-        index = self.index()
-        unique = dict.fromkeys(prompts)
-        return [prompt for prompt in unique if prompt_digest(prompt) not in index]
 
     def append(self, prompts: Sequence[str], activations: np.ndarray) -> None:
         """Commit one chunk: the array first, the keys last (the keys file marks completion)."""
         if len(prompts) != len(activations):
             raise ValueError("one activation row per prompt")
         chunk = uuid.uuid4().hex
-        keys = np.frombuffer(b"".join(prompt_digest(p) for p in prompts), dtype=np.uint8)
         save_npy_atomic(self._array_path(chunk), np.ascontiguousarray(activations, np.float32))
-        save_npy_atomic(self.directory / f"{chunk}.keys.npy", keys.reshape(len(prompts), 32))
-        index = self.index()
-        for row, prompt in enumerate(prompts):
-            index.setdefault(prompt_digest(prompt), (chunk, row))
+        self.commit_keys(chunk, prompts)
 
     def gather(self, prompts: Sequence[str]) -> np.ndarray:
         index = self.index()
