@@ -55,7 +55,7 @@ def test_summary_has_every_comparison_and_regime(submissions: Path) -> None:
     assert row.estimate.mean == pytest.approx(0.85 + 0.02 - BASELINE_AUC)
     assert (row.counts.wins, row.counts.ties, row.counts.losses) == (15, 0, 0)
     assert row.adjusted_p < 0.05 and row.significant
-    assert summary.dataset_scores[DATASETS[0]] == pytest.approx(0.05)
+    assert summary.cell_means[("normal", DATASETS[0])] == pytest.approx(0.05)
 
 
 def test_weak_submission_without_control_has_no_control_rows(submissions: Path) -> None:
@@ -139,3 +139,23 @@ def test_an_empty_submissions_folder_builds_an_empty_leaderboard(tmp_path: Path)
     report = build_site(tmp_path / "none", tmp_path / "site", SETTINGS)
     assert report.ranked == []
     assert "No results yet." in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_ranking_uses_only_the_regimes_and_datasets_all_entries_share(tmp_path: Path) -> None:
+    from benchmark.leaderboard.summary import rank
+
+    write_submission(tmp_path, "full", 0.85)
+    write_submission(tmp_path, "partial", 0.83)
+    for extra in (tmp_path / "partial" / "results").rglob("*"):
+        if (
+            extra.is_file()
+            and not extra.name.startswith("multitoken")
+            and (extra.name.startswith(("scarcity", "imbalance")) or DATASETS[4] in str(extra))
+        ):
+            extra.unlink()
+    summaries = [summarize(e, SETTINGS) for e in collect_evaluations(tmp_path)]
+    ranked = {r.entry: r for r in rank(summaries, SETTINGS)}
+    assert ranked["full"].n_datasets == ranked["partial"].n_datasets == len(DATASETS) - 1
+    # both scored on normal, label noise and covariate shift of the four shared datasets
+    assert ranked["full"].score == pytest.approx(0.85 + 0.015 - BASELINE_AUC)
+    assert ranked["partial"].score == pytest.approx(0.83 + 0.015 - BASELINE_AUC)

@@ -37,7 +37,7 @@ class RegimeSummary:
 class EntrySummary:
     evaluation: Evaluation
     rows: dict[tuple[str, str], RegimeSummary]  # (comparison, regime)
-    dataset_scores: dict[str, float]
+    cell_means: dict[tuple[str, str], float]  # (regime, dataset) -> mean ranking delta
 
     def get(self, comparison: str, regime: str) -> RegimeSummary | None:
         return self.rows.get((comparison, regime))
@@ -48,7 +48,7 @@ def summarize(evaluation: Evaluation, settings: StatsSettings) -> EntrySummary:
     rows: dict[tuple[str, str], RegimeSummary] = {}
     for comparison in COMPARISONS:
         rows.update(comparison_rows(comparison, deltas[comparison], settings))
-    return EntrySummary(evaluation, rows, dataset_scores(deltas[RANKING_COMPARISON]))
+    return EntrySummary(evaluation, rows, regime_dataset_means(deltas[RANKING_COMPARISON]))
 
 
 def comparison_rows(
@@ -74,18 +74,36 @@ def flatten(by_dataset: ByDataset) -> list[float]:
     return [value for values in by_dataset.values() for value in values]
 
 
-def dataset_scores(by_regime: dict[str, ByDataset]) -> dict[str, float]:
-    """Per dataset: the mean over regimes of the dataset's mean delta in each regime, so every
-    regime weighs the same whatever its number of cells."""
+def regime_dataset_means(by_regime: dict[str, ByDataset]) -> dict[tuple[str, str], float]:
+    return {
+        (regime, dataset): float(np.mean(values))
+        for regime, by_dataset in by_regime.items()
+        for dataset, values in by_dataset.items()
+    }
+
+
+def dataset_scores(
+    means: dict[tuple[str, str], float], shared: set[tuple[str, str]]
+) -> dict[str, float]:
+    """Per dataset: the mean over the shared regimes of the dataset's mean delta in each, so
+    every regime weighs the same whatever its number of cells."""
     per_dataset: dict[str, list[float]] = {}
-    for by_dataset in by_regime.values():
-        for dataset, values in by_dataset.items():
-            per_dataset.setdefault(dataset, []).append(float(np.mean(values)))
-    return {dataset: float(np.mean(means)) for dataset, means in per_dataset.items()}
+    for (regime, dataset), mean in means.items():
+        if (regime, dataset) in shared:
+            per_dataset.setdefault(dataset, []).append(mean)
+    return {dataset: float(np.mean(values)) for dataset, values in per_dataset.items()}
 
 
 def rank(summaries: Sequence[EntrySummary], settings: StatsSettings) -> list[Ranked]:
-    scores = {s.evaluation.id: s.dataset_scores for s in summaries if s.dataset_scores}
+    """Rank on the (regime, dataset) pairs every submission has results for, so no submission
+    is scored on regimes or datasets another lacks."""
+    entries = [s for s in summaries if s.cell_means]
+    if not entries:
+        return []
+    shared = set.intersection(*(set(s.cell_means) for s in entries))
+    scores = {s.evaluation.id: dataset_scores(s.cell_means, shared) for s in entries}
+    if not any(scores.values()):
+        raise ValueError("the submissions share no (regime, dataset) to rank them on")
     return rank_entries(scores, settings)
 
 
