@@ -293,6 +293,17 @@ def test_submit_validate_eval_journey(
     hashes = {r["provenance"]["sae_weights_hash"] for r in records.values()}
     assert len(hashes) == 2  # the control is its own SAE
 
+    # One control per submission: another --dataset does not recalibrate it.
+    other = ["eval", "tiny", "--dataset", "5_hist_fig_ismale", *argv[4:]]
+    assert main(other) == 0
+    capsys.readouterr()
+    again = json.loads(next((results / "control" / "5_hist_fig_ismale").glob("*/normal.json"))
+                       .read_text())  # fmt: skip
+    assert (
+        again["provenance"]["sae_weights_hash"]
+        == records["control"]["provenance"]["sae_weights_hash"]
+    )
+
     # Shipped results need nothing else: with the baselines and controls gone from the cache,
     # a rerun reports the stored records and computes nothing.
     from benchmark.paths import cache_root

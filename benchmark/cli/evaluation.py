@@ -30,8 +30,10 @@ from benchmark.saes.control import cached_control
 from benchmark.saes.load import CFG_FILE, LoadedSAE, load_sae_folder
 from benchmark.submissions.intake import Submission, open_submission
 from benchmark.submissions.measure import sample_rows
+from datasets_registry.suites import get_suite
 
 CONTROL_ROWS = 8192
+CONTROL_SUITE = "demo"  # the control's calibration rows come from here, not from --dataset
 ARMS = ("sae", "control")
 
 BASELINES_EPILOG = """examples:
@@ -174,7 +176,8 @@ def eval_submission(args: argparse.Namespace, submission: Submission) -> int:
             ctx, selected_suite(args), source_from_args(args), all_tokens=True
         )
     baselines = run_baselines(ctx, arrays, regimes)
-    control = control_of(sae, arrays, ctx.protocol.seeds[0])
+    calibration = load_suite_arrays(ctx, get_suite(CONTROL_SUITE), source_from_args(args))
+    control = control_of(sae, calibration, ctx.protocol.seeds[0])
     arms = {
         "sae": run_sae(ctx, arrays, regimes, sae, baselines, out / "sae"),
         "control": run_sae(ctx, arrays, regimes, control, baselines, out / "control"),
@@ -193,8 +196,9 @@ def require_validated(submission: Submission, weights_hash: str) -> None:
 
 
 def control_of(sae: LoadedSAE, arrays: list[DatasetArrays], seed: int) -> LoadedSAE:
-    """The SAE's random control, calibrated on the suite's activations and cached by the SAE's
-    hash, the seed and the calibration rows."""
+    """The SAE's random control, calibrated on rows sampled from ``arrays`` (the demo suite's,
+    whatever is evaluated, so a submission has one control) and cached by the SAE's hash, the
+    seed and the calibration rows."""
     return cached_control(sae, sample_rows([item.X for item in arrays], CONTROL_ROWS, seed), seed)
 
 
