@@ -34,6 +34,15 @@ BASELINE_AUC = 0.80
 N_TEST = 60
 
 
+def write_ranked_trio(root: Path) -> None:
+    """good (0.85, topk) > evil (0.75, jumprelu, a <script> display name) > weak (0.60,
+    standard, no control), all under PROTOCOL_HASH."""
+    write_submission(root, "good", 0.85, architecture="topk")
+    write_submission(root, "weak", 0.60, architecture="standard", control_auc=None)
+    write_submission(root, "evil", 0.75, display_name="<script>alert(1)</script>",
+                     architecture="jumprelu")  # fmt: skip
+
+
 def write_submission(
     root: Path,
     submission_id: str,

@@ -14,7 +14,13 @@ from benchmark.leaderboard.comparisons import cell_deltas
 from benchmark.leaderboard.site import build_site
 from benchmark.leaderboard.summary import summarize
 from benchmark.stats.settings import StatsSettings
-from tests.leaderboard_fixtures import BASELINE_AUC, DATASETS, LEVELS, write_submission
+from tests.leaderboard_fixtures import (
+    BASELINE_AUC,
+    DATASETS,
+    LEVELS,
+    write_ranked_trio,
+    write_submission,
+)
 
 SETTINGS = StatsSettings(resamples=2_000)
 CELLS_PER_DATASET = sum(len(levels) for levels in LEVELS.values())
@@ -23,10 +29,7 @@ CELLS_PER_DATASET = sum(len(levels) for levels in LEVELS.values())
 @pytest.fixture(scope="module")
 def submissions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("submissions")
-    write_submission(root, "good", 0.85, architecture="topk")
-    write_submission(root, "weak", 0.60, architecture="standard", control_auc=None)
-    write_submission(root, "evil", 0.75, display_name="<script>alert(1)</script>",
-                     architecture="jumprelu")  # fmt: skip
+    write_ranked_trio(root)
     write_submission(root, "old", 0.99, protocol_hash="f" * 64)
     return root
 

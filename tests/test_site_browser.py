@@ -13,7 +13,7 @@ import pytest
 
 from benchmark.leaderboard.site import build_site
 from benchmark.stats.settings import StatsSettings
-from tests.leaderboard_fixtures import write_submission
+from tests.leaderboard_fixtures import write_ranked_trio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "leaderboard"
@@ -25,10 +25,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("submissions")
-    write_submission(root, "good", 0.85, architecture="topk")
-    write_submission(root, "weak", 0.60, architecture="standard", control_auc=None)
-    write_submission(root, "evil", 0.75, display_name="<script>alert(1)</script>",
-                     architecture="jumprelu")  # fmt: skip
+    write_ranked_trio(root)
     out = tmp_path_factory.mktemp("build") / "site"
     return build_site(root, out, StatsSettings(resamples=1_000)).index
 

@@ -364,7 +364,7 @@ def dataset_page(dataset: str, summaries: Sequence[EntrySummary]) -> Page:
                 *submission_cells(evaluation, page.root),
                 number_cell(probe_auc(normal) if normal else None),
                 number_cell(normal.quiver.baseline_test_auc if normal and normal.quiver else None),
-                *[regime_delta_cell(cells, regime) for regime in regimes],
+                *[regime_delta_cell(summary, regime, dataset) for regime in regimes],
             ]
         )
     page.tables = [
@@ -384,11 +384,7 @@ def dataset_page(dataset: str, summaries: Sequence[EntrySummary]) -> Page:
     return page
 
 
-def regime_delta_cell(cells: Sequence[CellResult], regime: str) -> Cell:
-    deltas = [
-        probe_auc(c) - c.quiver.baseline_test_auc for c in cells if c.regime == regime and c.quiver
-    ]
-    if not deltas:
-        return number_cell(None)
-    mean = float(np.mean(deltas))
-    return Cell(value=mean, display=signed(mean))
+def regime_delta_cell(summary: EntrySummary, regime: str, dataset: str) -> Cell:
+    """The submission's mean SAE probe minus best baseline on one dataset and regime."""
+    mean = summary.cell_means.get((regime, dataset))
+    return number_cell(None) if mean is None else Cell(value=mean, display=signed(mean))

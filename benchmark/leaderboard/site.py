@@ -86,8 +86,9 @@ def site_pages(
 ) -> tuple[list[Page], list[str]]:
     ranked = rank(summaries, settings)
     by_id = {s.evaluation.id: s for s in summaries}
-    order = [by_id[r.entry] for r in ranked] + [s for s in summaries if s.evaluation.id not in
-                                                {r.entry for r in ranked}]  # fmt: skip
+    ranked_ids = {r.entry for r in ranked}
+    order = [by_id[r.entry] for r in ranked]
+    order += [s for s in summaries if s.evaluation.id not in ranked_ids]
     index = Page("index.html", "index.html", "SAE probing leaderboard")
     index.tables = [ranking_table(ranked, by_id), deltas_table(order)]
     if others:
