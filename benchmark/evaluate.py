@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -13,8 +14,10 @@ import numpy as np
 
 from benchmark.executor import Job, execute
 from benchmark.probes.attention import run_attention
+from benchmark.probes.base import Family, Params
 from benchmark.probes.registry import BASELINES, baseline_families
 from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
+from benchmark.probes.search import ProbeOutcome, Search, choose_all, resolve_engine
 from benchmark.quiver import Scored, quiver
 from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.results.schema import CellResult, QuiverResult, ResultRecord
@@ -35,6 +38,7 @@ from benchmark.run import (
 )
 from benchmark.saes.load import LoadedSAE
 from benchmark.saes.pooling import pooled_latents
+from benchmark.selection import Strategy, plan_validation
 
 Records = dict[tuple[str, RegimeName], ResultRecord]
 
@@ -129,17 +133,12 @@ def run_sae(
         def for_regime(regime: RegimeName) -> CellRunner:
             cells = baselines[(item.data.dataset_id, regime)].cells
             ks = [k for k in sae_k_values(ctx.protocol.sae_probe, regime) if k <= sae.d_sae]
+            reference = {cell.key: cell for cell in cells}
             if regime == "multitoken":
                 if pooled is None:
                     raise ValueError(f"{item.data.dataset_id}: multitoken needs all-token rows")
-                return functools.partial(
-                    sae_cell, ctx, latents=pooled, latents_ood=None, ks=ks,
-                    reference={cell.key: cell for cell in cells},
-                )  # fmt: skip
-            return functools.partial(
-                sae_cell, ctx, latents=latents, latents_ood=latents_ood, ks=ks,
-                reference={cell.key: cell for cell in cells},
-            )  # fmt: skip
+                return SAECells(ctx, pooled, None, ks, reference)
+            return SAECells(ctx, latents, latents_ood, ks, reference)
 
         return for_regime
 
@@ -147,27 +146,66 @@ def run_sae(
     return run_arm(ctx, "sae", arrays, regimes, out_dir, runners, identity)
 
 
-def sae_cell(
+@dataclass(frozen=True, eq=False)
+class SAECells:
+    """The SAE arm's runner for one (dataset, regime): the probes of every k on each cell, and
+    the quiver against the stored baseline cell. Under the batched engine, ``prepare`` selects
+    C for all pending cells and k values in one batched solve (run_job calls it)."""
+
+    ctx: RunContext
+    latents: np.ndarray
+    latents_ood: np.ndarray | None
+    ks: Sequence[int]
+    reference: dict[str, CellResult]
+    chosen: dict[str, list[tuple[Params, float]]] | None = None
+
+    def families(self, split: CellSplit, Z_train: np.ndarray) -> list[Family]:
+        rules = self.ctx.protocol.sae_probe
+        ranked = (
+            None
+            if rules.rank_within_folds
+            else tuple(rank_latents(Z_train, split.train_labels).tolist())
+        )
+        return [sae_family(rules, k, ranked) for k in self.ks]
+
+    def searches(self, split: CellSplit) -> list[Search]:
+        Z_train, _ = cell_matrices(split, self.latents, self.latents_ood)
+        plan = plan_validation(split.train_labels, self.ctx.protocol.selection, split.cell.seed)
+        return [
+            Search(family, Z_train, split.train_labels, plan)
+            for family in self.families(split, Z_train)
+        ]
+
+    def prepare(self, splits: Sequence[CellSplit]) -> SAECells:
+        engine = resolve_engine(self.ctx.engine, self.ctx.device)
+        if engine != "batched":
+            return self
+        per_cell = [self.searches(split) for split in splits]
+        flat = choose_all([s for searches in per_cell for s in searches], engine, self.ctx.device)
+        chosen, start = {}, 0
+        for split, searches in zip(splits, per_cell, strict=True):
+            chosen[split.cell.key] = flat[start : start + len(searches)]
+            start += len(searches)
+        return replace(self, chosen=chosen)
+
+    def __call__(self, split: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
+        Z_train, Z_test = cell_matrices(split, self.latents, self.latents_ood)
+        chosen = self.chosen.get(split.cell.key) if self.chosen is not None else None
+        outcomes, strategy = run_families(
+            self.families(split, Z_train), split, Z_train, Z_test, self.ctx.protocol,
+            self.ctx.device, self.ctx.engine, chosen,
+        )  # fmt: skip
+        return quivered(self.ctx, split, outcomes, strategy, self.reference[split.cell.key])
+
+
+def quivered(
     ctx: RunContext,
     split: CellSplit,
-    *,
-    latents: np.ndarray,
-    latents_ood: np.ndarray | None,
-    ks: Sequence[int],
-    reference: dict[str, CellResult],
+    outcomes: list[ProbeOutcome],
+    strategy: Strategy,
+    baseline: CellResult,
 ) -> tuple[CellResult, dict[str, np.ndarray]]:
-    baseline = reference[split.cell.key]
-    rules = ctx.protocol.sae_probe
-    Z_train, Z_test = cell_matrices(split, latents, latents_ood)
-    ranked = (
-        None
-        if rules.rank_within_folds
-        else tuple(rank_latents(Z_train, split.train_labels).tolist())
-    )
-    families = [sae_family(rules, k, ranked) for k in ks]
-    outcomes, strategy = run_families(
-        families, split, Z_train, Z_test, ctx.protocol, ctx.device, ctx.engine
-    )
+    """The SAE cell's result with its quiver against the baseline cell."""
     arrows = quiver(
         [Scored.of(m.method, m.val_auc, m.test_auc) for m in baseline.methods],
         [Scored.of(o.method, o.val_auc, o.test_auc) for o in outcomes],

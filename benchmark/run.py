@@ -27,8 +27,15 @@ from benchmark.activations.pipeline import (
 )
 from benchmark.activations.ragged import Ragged
 from benchmark.activations.store import ActivationStore
-from benchmark.probes.base import Family
-from benchmark.probes.search import EngineChoice, ProbeOutcome, resolve_engine, run_family
+from benchmark.probes.base import Family, Params
+from benchmark.probes.search import (
+    EngineChoice,
+    ProbeOutcome,
+    Search,
+    choose_all,
+    refit_and_score,
+    resolve_engine,
+)
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.regimes.generate import dataset_cells
@@ -146,21 +153,18 @@ def run_families(
     protocol: Protocol,
     device: str = "cpu",
     engine: EngineChoice = "auto",
+    chosen: Sequence[tuple[Params, float]] | None = None,
 ) -> tuple[list[ProbeOutcome], Strategy]:
+    """Select, refit and score every family on one cell. ``chosen`` holds selections already
+    made (e.g. in one batched solve over many cells); without it the cell's searches run here,
+    batched together under the batched engine."""
     plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
-    solver = resolve_engine(engine, device)
+    if chosen is None:
+        searches = [Search(family, X_train, split.train_labels, plan) for family in families]
+        chosen = choose_all(searches, resolve_engine(engine, device), device)
     outcomes = [
-        run_family(
-            family,
-            X_train,
-            split.train_labels,
-            X_test,
-            split.test_labels,
-            plan,
-            solver,
-            device,
-        )
-        for family in families
+        refit_and_score(family, choice, X_train, split.train_labels, X_test, split.test_labels)
+        for family, choice in zip(families, chosen, strict=True)
     ]
     return outcomes, plan.strategy
 
@@ -223,17 +227,31 @@ def run_job(
     check_same_run(path, record, header)
     scores = load_scores(path)
     done = {cell.key for cell in record.cells}
+    run_cell, shared = prepared(run_cell, [split for split in cells if split.cell.key not in done])
     for split in cells:
         if split.cell.key not in done:
             started = time.perf_counter()
             with threadpool_limits(limits=1):
                 result, new_scores = run_cell(split)
-            result.seconds = round(time.perf_counter() - started, 3)
+            result.seconds = round(time.perf_counter() - started + shared, 3)
             record.cells.append(result)
             scores.update(new_scores)
             save_record(path, record, scores)
         on_cell()
     return record
+
+
+def prepared(run_cell: CellRunner, pending: Sequence[CellSplit]) -> tuple[CellRunner, float]:
+    """A runner with an optional ``prepare(splits)`` does work shared by all pending cells at
+    once (the batched engine's selection over a whole regime); each cell's recorded seconds
+    carry an equal share of that time."""
+    prepare = getattr(run_cell, "prepare", None)
+    if prepare is None or not pending:
+        return run_cell, 0.0
+    started = time.perf_counter()
+    with threadpool_limits(limits=1):
+        ready = prepare(pending)
+    return ready, (time.perf_counter() - started) / len(pending)
 
 
 def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> None:

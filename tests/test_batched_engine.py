@@ -134,3 +134,49 @@ def test_v1_logistic_reaches_the_optimum_when_features_outnumber_rows() -> None:
     ours = objective(probe.model_.coef_[0], probe.model_.intercept_[0])
     optimum = objective(solution.weights[0].numpy(), solution.intercepts[0].item())
     assert ours == pytest.approx(optimum, rel=1e-4)
+
+
+def mixed_problems() -> list:  # type: ignore[type-arg]
+    """Problems of different sizes, fold counts, widths and penalties (every selection band)."""
+    from benchmark.probes.batched_search import l1_problem, logistic_problem
+
+    problems = []
+    for seed, (n, d) in enumerate([(10, 30), (60, 20), (300, 25), (40, 8), (200, 16)]):
+        X, y = random_problem(200 + seed, n, d, noise=2.0)
+        plan = plan_validation(y, V1.selection, seed)
+        problems.append(logistic_problem(X, y, plan, CS, standardize=True))
+        features = [np.arange(d // 2 + seed)] * len(plan.folds)
+        problems.append(l1_problem(np.abs(X), y, plan, CS[::3], features))
+    return problems
+
+
+def test_many_problems_in_one_solve_match_each_solved_alone() -> None:
+    from benchmark.probes.batched_search import solve_problems
+
+    problems = mixed_problems()
+    together = solve_problems(problems)
+    alone = [solve_problems([problem])[0] for problem in problems]
+    chunked = solve_problems(problems, max_elements=20_000)  # many small batches
+    for joint, single, small in zip(together, alone, chunked, strict=True):
+        np.testing.assert_allclose(joint, single, atol=1e-6)
+        np.testing.assert_allclose(small, single, atol=1e-6)
+
+
+def test_all_searches_of_a_cell_are_chosen_in_one_solve() -> None:
+    from benchmark.probes.sae_probe import sae_family
+    from benchmark.probes.search import Search, choose_all, choose_params
+
+    X, y = random_problem(5, 300, 64, noise=2.0)
+    Z = np.abs(X)
+    plan = plan_validation(y, V1.selection, 0)
+    families = [sae_family(V1.sae_probe, k) for k in (4, 16, 64)]
+    searches = [Search(family, Z, y, plan) for family in families]
+    joint = choose_all(searches, "batched")
+    reference = choose_all(searches, "sklearn")
+    for family, (params, val_auc), (ref_params, ref_val) in zip(
+        families, joint, reference, strict=True
+    ):
+        alone = choose_params(family, Z, y, plan, "batched")
+        assert params == alone[0] and val_auc == pytest.approx(alone[1], abs=1e-6)
+        assert val_auc == pytest.approx(ref_val, abs=1e-3)
+        assert params["k"] == ref_params["k"] == family.defaults["k"]

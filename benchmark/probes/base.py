@@ -13,8 +13,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 Params = dict[str, Any]
-# (X, y, plan, candidates, device) -> validation AUCs [candidates, folds], in one batched solve
-BatchedValidation = Callable[[np.ndarray, np.ndarray, Any, list[Params], str], np.ndarray]
+# (X, y, plan, candidates) -> the search as one batched validation problem (batched_search)
+BatchedValidation = Callable[[np.ndarray, np.ndarray, Any, list[Params]], Any]
 
 
 class BinaryProbe(ClassifierMixin, BaseEstimator):

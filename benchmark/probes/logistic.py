@@ -9,7 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from benchmark.probes.base import BinaryProbe, Family, Params
-from benchmark.probes.batched_search import logistic_aucs
+from benchmark.probes.batched_search import ValidationProblem, logistic_problem
 from benchmark.protocols.protocol import LogisticRules
 from benchmark.selection import ValidationPlan
 
@@ -74,9 +74,9 @@ def logistic_family(rules: LogisticRules) -> Family:
         return [{**fixed, "C": C} for C in rules.C]
 
     def batched(
-        X: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params], device: str
-    ) -> np.ndarray:
-        return logistic_aucs(X, y, plan, [c["C"] for c in grid], rules.standardize, device)
+        X: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params]
+    ) -> ValidationProblem:
+        return logistic_problem(X, y, plan, [c["C"] for c in grid], rules.standardize)
 
     fixed: Params = {
         "standardize": rules.standardize,

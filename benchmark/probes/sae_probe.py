@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmark.probes.base import BinaryProbe, Family, Params
-from benchmark.probes.batched_search import design_aucs
+from benchmark.probes.batched_search import ValidationProblem
 from benchmark.probes.logistic import LogisticProbe
 from benchmark.protocols.protocol import SAEProbeRules
 from benchmark.selection import ValidationPlan
@@ -86,14 +86,14 @@ def sae_family(
         return [{**fixed, "C": C} for C in rules.C]
 
     def batched(
-        Z: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params], device: str
-    ) -> np.ndarray:
+        Z: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params]
+    ) -> ValidationProblem:
         latents = [fold_latents(Z, y, fold.fit, k, fixed_latents) for fold in plan.folds]
         designs = [
             fold_design(Z[:, chosen], fold.fit, rules.scale == "rms")
             for chosen, fold in zip(latents, plan.folds, strict=True)
         ]
-        return design_aucs(designs, y, plan, [c["C"] for c in grid], rules.penalty, device)
+        return ValidationProblem(designs, y, plan, [c["C"] for c in grid], rules.penalty)
 
     return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed, batched=batched)
 

@@ -1,7 +1,9 @@
-"""Run one probe family on one cell: select on validation folds, refit, score the test rows."""
+"""Select each probe family's hyper-parameters on validation folds (one family on one cell, or
+many families and cells at once with the batched engine), refit, score the test rows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -9,6 +11,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from benchmark.probes.base import Family, Params
+from benchmark.probes.batched_search import ValidationProblem, solve_problems
 from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
 
 Engine = Literal["batched", "sklearn"]
@@ -57,6 +60,58 @@ def validation_auc(
     return fold_auc(y[fold.val], model.decision_scores(X[fold.val]))
 
 
+@dataclass(frozen=True, eq=False)
+class Search:
+    """One family's hyper-parameter search on one cell's training rows."""
+
+    family: Family
+    X: np.ndarray
+    y: np.ndarray
+    plan: ValidationPlan
+
+    def candidates(self) -> list[Params]:
+        n_fit = min(len(fold.fit) for fold in self.plan.folds)
+        return self.family.candidates(n_fit, self.X.shape[1])
+
+    def problem(self) -> ValidationProblem:
+        """The search as one problem for the batched engine."""
+        if self.family.batched is None:
+            raise ValueError(f"{self.family.name} has no batched form")
+        return self.family.batched(self.X, self.y, self.plan, self.candidates())
+
+    def sklearn_aucs(self) -> np.ndarray:
+        """[candidates, folds]: one estimator per candidate and fold."""
+        return np.array(
+            [
+                [validation_auc(self.family, c, self.X, self.y, fold) for fold in self.plan.folds]
+                for c in self.candidates()
+            ]
+        )
+
+
+def choose_all(
+    searches: Sequence[Search], engine: Engine = "sklearn", device: str = "cpu"
+) -> list[tuple[Params, float]]:
+    """The best candidate of each search by mean validation AUC, or the defaults when there is
+    no search. With the batched engine, the searches of every family that has a batched form
+    (e.g. all k values of a cell, or all cells of a regime) are solved together."""
+    batched = [
+        i
+        for i, s in enumerate(searches)
+        if engine == "batched" and s.family.batched is not None and s.plan.searches
+    ]
+    problems = [searches[i].problem() for i in batched]
+    aucs = dict(zip(batched, solve_problems(problems, device), strict=True))
+    chosen = []
+    for index, search in enumerate(searches):
+        if not search.plan.searches:
+            chosen.append((search.family.defaults, float("nan")))
+            continue
+        selection = select_best(aucs[index] if index in aucs else search.sklearn_aucs())
+        chosen.append((search.candidates()[selection.best], selection.val_auc))
+    return chosen
+
+
 def choose_params(
     family: Family,
     X: np.ndarray,
@@ -65,34 +120,19 @@ def choose_params(
     engine: Engine = "sklearn",
     device: str = "cpu",
 ) -> tuple[Params, float]:
-    """The best candidate by mean validation AUC, or the defaults when there is no search.
-
-    With the batched engine, families that have one solve every (candidate, fold) at once;
-    the others (and the sklearn engine) fit one estimator per candidate and fold."""
-    if not plan.searches:
-        return family.defaults, float("nan")
-    n_fit = min(len(fold.fit) for fold in plan.folds)
-    candidates = family.candidates(n_fit, X.shape[1])
-    if engine == "batched" and family.batched is not None:
-        aucs = family.batched(X, y, plan, candidates, device)
-    else:
-        aucs = np.array(
-            [[validation_auc(family, c, X, y, fold) for fold in plan.folds] for c in candidates]
-        )
-    selection = select_best(aucs)
-    return candidates[selection.best], selection.val_auc
+    """The best candidate of one family on one cell (see ``choose_all``)."""
+    return choose_all([Search(family, X, y, plan)], engine, device)[0]
 
 
-def run_family(
+def refit_and_score(
     family: Family,
+    chosen: tuple[Params, float],
     X_train: np.ndarray,
     y_train: np.ndarray,
     X_test: np.ndarray,
     y_test: np.ndarray,
-    plan: ValidationPlan,
-    engine: Engine = "sklearn",
-    device: str = "cpu",
 ) -> ProbeOutcome:
-    params, val_auc = choose_params(family, X_train, y_train, plan, engine, device)
+    """Refit the chosen candidate on all training rows and score the test rows."""
+    params, val_auc = chosen
     model = family.estimator(params).fit(X_train, y_train)
     return outcome(family.name, params, val_auc, model.decision_scores(X_test), y_test)
