@@ -43,17 +43,40 @@ def _l2_objective(
     return C * _loss(z, y, mask) + 0.5 * (w * w).sum(dim=1)
 
 
+class _Active:
+    """The problems still iterating: converged ones are written to ``result`` and leave the
+    batch, so each problem stops at its own convergence whatever it is batched with (a batch
+    costs what its unconverged problems cost, and answers as if each were solved alone)."""
+
+    def __init__(self, size: int, width: int, like: torch.Tensor) -> None:
+        self.rows = torch.arange(size, device=like.device)
+        self.result = torch.zeros(size, width, dtype=like.dtype, device=like.device)
+
+    def finish(self, done: torch.Tensor, theta: torch.Tensor) -> torch.Tensor | None:
+        """Record the done problems; the rows to keep (None when every problem is done)."""
+        self.result[self.rows[done]] = theta[done]
+        keep = ~done
+        self.rows = self.rows[keep]
+        return keep if len(self.rows) else None
+
+    def close(self, theta: torch.Tensor) -> torch.Tensor:
+        """Record the problems that ran out of iterations; every problem's solution."""
+        self.result[self.rows] = theta
+        return self.result
+
+
 def solve_l2(
     X: torch.Tensor, y: torch.Tensor, mask: torch.Tensor, C: torch.Tensor,
     max_iter: int = 100, tol: float = 1e-10,
 ) -> Solution:  # fmt: skip
-    """Damped Newton for L2-penalised logistic regression, all problems at once. Stops when
-    every problem's Newton decrement g^T H^-1 g / 2 is below tol * (1 + objective)."""
+    """Damped Newton for L2-penalised logistic regression, all problems at once. A problem
+    stops when its Newton decrement g^T H^-1 g / 2 is below tol * (1 + objective)."""
     B, n, p = X.shape
     Xa = torch.cat([X, torch.ones(B, n, 1, dtype=X.dtype, device=X.device)], dim=2)
     theta = torch.zeros(B, p + 1, dtype=X.dtype, device=X.device)
     penalty = torch.ones(p + 1, dtype=X.dtype, device=X.device)
     penalty[-1] = 1e-12  # the intercept is not penalised (a tiny ridge keeps H definite)
+    active = _Active(B, p + 1, X)
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         z = torch.einsum("bnp,bp->bn", Xa, theta)
@@ -61,15 +84,21 @@ def solve_l2(
         gradient = C[:, None] * torch.einsum("bnp,bn->bp", Xa, mask * (prob - y)) + penalty * theta
         weights = C[:, None] * mask * prob * (1 - prob)
         hessian = torch.einsum("bnp,bn,bnq->bpq", Xa, weights, Xa) + torch.diag_embed(
-            penalty.expand(B, -1)
+            penalty.expand(len(theta), -1)
         )
         step = torch.cholesky_solve(gradient[..., None], torch.linalg.cholesky(hessian))[..., 0]
         decrement = 0.5 * (gradient * step).sum(dim=1)
         objective = _l2_objective(X, y, mask, C, theta[:, :p], theta[:, p])
-        if (decrement <= tol * (1 + objective.abs())).all():
-            break
+        done = decrement <= tol * (1 + objective.abs())
+        if done.any():
+            keep = active.finish(done, theta)
+            if keep is None:
+                break
+            X, Xa, y, mask, C, theta, step = (t[keep] for t in (X, Xa, y, mask, C, theta, step))
         theta = _damped(X, y, mask, C, theta, step)
-    return Solution(theta[:, :p], theta[:, p], iterations)
+    else:
+        active.close(theta)
+    return Solution(active.result[:, :p], active.result[:, p], iterations)
 
 
 def _damped(
@@ -107,6 +136,7 @@ def solve_l1(
     max_iter: int = 5000, tol: float = 1e-7,
 ) -> Solution:  # fmt: skip
     """FISTA with adaptive restart for L1-penalised logistic regression (intercept free).
+    A problem stops when no coefficient moves by more than tol (relative), after 10 steps.
 
     It runs on columns rescaled to unit root-mean-square over the real rows, with the L1
     penalty reweighted to match (|w_j| = |v_j| / s_j), so the optimum is unchanged while the
@@ -121,6 +151,8 @@ def solve_l1(
     momentum = theta.clone()
     t = torch.ones(B, dtype=X.dtype, device=X.device)
     previous = _l1_objective(Xs, y, mask, C, theta, weights)
+    active = _Active(B, p + 1, X)
+    iteration = 0
     for iteration in range(1, max_iter + 1):
         z = torch.einsum("bnp,bp->bn", Xs, momentum[:, :p]) + momentum[:, p, None]
         residual = mask * (torch.sigmoid(z) - y)
@@ -138,9 +170,18 @@ def solve_l1(
         momentum = new_theta + factor[:, None] * (new_theta - theta)
         change = (new_theta - theta).abs().amax(dim=1) / (1 + new_theta.abs().amax(dim=1))
         theta, t, previous = new_theta, t_next, torch.minimum(value, previous)
-        if iteration > 10 and (change <= tol).all():
-            break
-    return Solution(theta[:, :p] / scale, theta[:, p], iteration)
+        done = change <= tol if iteration > 10 else torch.zeros_like(change, dtype=torch.bool)
+        if done.any():
+            keep = active.finish(done, theta)
+            if keep is None:
+                break
+            state = (Xs, y, mask, C, weights, step, theta, momentum, t, previous)
+            Xs, y, mask, C, weights, step, theta, momentum, t, previous = (
+                tensor[keep] for tensor in state
+            )
+    else:
+        active.close(theta)
+    return Solution(active.result[:, :p] / scale, active.result[:, p], iteration)
 
 
 def column_scale(X: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
