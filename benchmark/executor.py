@@ -12,6 +12,8 @@ import contextlib
 import multiprocessing
 import os
 import queue as queue_module
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from benchmark.results.schema import ResultRecord
 from benchmark.run import CellRunner, run_job
 
 POLL_SECONDS = 0.2
+PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,10 @@ def _execute_in_pool(
     jobs: Sequence[Job], workers: int, bars: dict[RegimeName, tqdm]
 ) -> dict[tuple[str, RegimeName], ResultRecord]:
     context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=watch_parent, initargs=(os.getpid(),)
+    )
+    with context.Manager() as manager, pool:
         finished_cells = manager.Queue()
         futures = {pool.submit(_run_job_in_worker, job, finished_cells): job.key for job in jobs}
         try:
@@ -68,6 +74,19 @@ def _execute_in_pool(
             pool.shutdown(wait=True, cancel_futures=True)  # finished cells are already saved
             raise
         return {futures[future]: future.result() for future in futures}
+
+
+def watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as the parent process is gone. A killed run (SIGTERM or
+    SIGKILL to the main process only) would otherwise leave its workers computing and saving
+    cells, racing the next run on the same records."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def _follow(

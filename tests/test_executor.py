@@ -61,3 +61,61 @@ def test_a_worker_error_stops_the_run_and_keeps_finished_cells(tmp_path: Path) -
 def test_workers_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="workers must be at least 1"):
         execute(jobs(tmp_path), 0, bars())  # type: ignore[arg-type]
+
+
+def sleep_and_report(split_: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
+    """A cell that never finishes in time, after writing its worker's pid."""
+    import os
+    import time
+
+    folder = Path(os.environ["SAEPROBE_TEST_PIDS"])
+    (folder / f"{os.getpid()}.pid").write_text("")
+    time.sleep(120)
+    return result(split_)
+
+
+KILLED_RUN = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+import test_executor as t
+from benchmark.executor import execute
+root = Path({root!r})
+execute(t.jobs(root, t.sleep_and_report)[:2], 2, t.bars())
+"""
+
+
+def test_workers_stop_when_the_run_is_killed(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = KILLED_RUN.format(tests=str(Path(__file__).parent), root=str(tmp_path / "out"))
+    env = {**os.environ, "SAEPROBE_TEST_PIDS": str(pids)}
+    run = subprocess.Popen([sys.executable, "-c", script], env=env)
+    deadline = time.monotonic() + 120
+    while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    workers = [int(p.stem) for p in pids.iterdir()]
+    assert len(workers) == 2, "both workers should have started a cell"
+    run.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` does
+    run.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return (
+            Path(f"/proc/{pid}/stat").exists()
+            and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        )
+
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in workers), "orphaned workers kept computing"
