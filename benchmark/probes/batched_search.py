@@ -3,9 +3,9 @@ problem, and many problems at once (the k values of a cell, the cells of a regim
 
 A problem is one family's search on one cell: a design matrix per fold (all training rows in
 the fold's coordinates), the training labels, the folds and the C grid. ``solve_problems`` pads
-every (problem, C, fold) to a common row and feature count (padded rows are masked out,
-padded features are zero and stay at zero weight) and solves them together, in chunks that
-keep the batch under a memory budget.
+the (problem, C, fold) solves of each size class to a common row and feature count (padded
+rows are masked out, padded features are zero and stay at zero weight) and solves them
+together, in chunks that keep each batch under a memory budget.
 
 Folds are standardized on their own fitting rows, as the scikit-learn estimators do. When a
 fold has fewer fitting rows than features, the L2 optimum lies in the span of its
@@ -74,7 +74,7 @@ def solve_problems(
     problems: Sequence[ValidationProblem], device: str = "cpu", max_elements: int = MAX_ELEMENTS
 ) -> list[np.ndarray]:
     """Validation AUCs [len(Cs), folds] of every problem, from batched solves (one per penalty
-    when the batch fits in ``max_elements``)."""
+    and size class, split further where a batch would exceed ``max_elements``)."""
     aucs = [np.empty((len(p.Cs), len(p.plan.folds))) for p in problems]
     for penalty in sorted({p.penalty for p in problems}):
         parts = [part for part in _parts(problems) if problems[part.problem].penalty == penalty]
@@ -91,18 +91,24 @@ def _parts(problems: Sequence[ValidationProblem]) -> Iterator[_Part]:
 
 
 def _chunks(parts: list[_Part], max_elements: int) -> Iterator[list[_Part]]:
-    """Consecutive runs of parts sorted by size, each padded batch within ``max_elements``."""
+    """Parts grouped by size class (rows and features each rounded up to a power of two), so
+    padding at most doubles either dimension, and split so that each padded batch stays
+    within ``max_elements``."""
     chunk: list[_Part] = []
     rows = features = 0
-    for part in sorted(parts, key=lambda p: (p.features, p.rows)):
+    for part in sorted(parts, key=lambda p: (_size_class(p), p.rows, p.features)):
         grown = (len(chunk) + 1) * max(rows, part.rows) * max(features, part.features)
-        if chunk and grown > max_elements:
+        if chunk and (grown > max_elements or _size_class(part) != _size_class(chunk[0])):
             yield chunk
             chunk, rows, features = [], 0, 0
         chunk.append(part)
         rows, features = max(rows, part.rows), max(features, part.features)
     if chunk:
         yield chunk
+
+
+def _size_class(part: _Part) -> tuple[int, int]:
+    return (part.rows - 1).bit_length(), (part.features - 1).bit_length()
 
 
 def _solve_chunk(
