@@ -162,3 +162,11 @@ def test_ranking_uses_only_the_regimes_and_datasets_all_entries_share(tmp_path: 
     # both scored on normal, label noise and covariate shift of the four shared datasets
     assert ranked["full"].score == pytest.approx(0.85 + 0.015 - BASELINE_AUC)
     assert ranked["partial"].score == pytest.approx(0.83 + 0.015 - BASELINE_AUC)
+
+
+def test_bar_axis_shows_every_auc() -> None:
+    from benchmark.leaderboard.plots import auc_floor
+
+    assert auc_floor({"SAE probe": [0.7, 0.9], "random control": [0.55, float("nan")]}) == 0.4
+    assert auc_floor({"SAE probe": [0.7], "random control": [0.37]}) == pytest.approx(0.3)
+    assert auc_floor({"SAE probe": [0.05]}) == 0.0

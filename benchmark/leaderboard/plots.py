@@ -9,6 +9,7 @@ import io
 from collections.abc import Mapping, Sequence
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -52,14 +53,24 @@ def curves(series: Series, xlabel: str, title: str, log_x: bool = False) -> str:
 
 
 def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], title: str) -> str:
-    """Grouped bars of test AUC per category (e.g. per dataset)."""
-    figure, axes = plt.subplots(figsize=(5.2, 3.4))
-    width = 0.8 / max(len(series), 1)
+    """Grouped horizontal bars of test AUC per category (e.g. per dataset), so that every
+    category's name reads however many there are; the figure grows with the bar count."""
+    groups = max(len(series), 1)
+    height = max(2.6, 0.12 * len(categories) * groups + 1.2)
+    figure, axes = plt.subplots(figsize=(5.2, height))
+    thickness = 0.8 / groups
     for i, (label, values) in enumerate(series.items()):
-        positions = [c + i * width for c in range(len(categories))]
-        axes.bar(positions, values, width, label=label, color=COLORS.get(label))
-    axes.set_xticks([c + 0.4 - width / 2 for c in range(len(categories))])
-    axes.set_xticklabels(categories, rotation=20, ha="right", fontsize=7)
-    axes.set(ylabel="test ROC-AUC", title=title, ylim=(0.4, 1.0))
-    axes.legend(fontsize=8)
+        positions = [c + i * thickness for c in range(len(categories))]
+        axes.barh(positions, values, thickness, label=label, color=COLORS.get(label))
+    axes.set_yticks([c + 0.4 - thickness / 2 for c in range(len(categories))])
+    axes.set_yticklabels(categories, fontsize=7)
+    axes.invert_yaxis()  # the first category on top, as in the tables
+    axes.set(xlabel="test ROC-AUC", title=title, xlim=(auc_floor(series), 1.0))
+    axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.5 / height), ncol=groups)
     return to_svg(figure)
+
+
+def auc_floor(series: Mapping[str, Sequence[float]]) -> float:
+    """The AUC axis starts at 0.4, or lower (a multiple of 0.1) so that no bar is cut off."""
+    values = [v for vs in series.values() for v in vs if not np.isnan(v)]
+    return float(min(0.4, np.floor(min(values, default=0.4) * 10) / 10))
