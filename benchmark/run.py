@@ -182,6 +182,7 @@ def method_result(outcome: ProbeOutcome) -> MethodResult:
         val_auc=val,
         test_auc=outcome.test_auc,
         test_accuracy=outcome.test_accuracy,
+        iterations=outcome.iterations,
     )
 
 

@@ -129,3 +129,23 @@ def test_search_candidates_follow_the_protocol_grids() -> None:
     assert len(mlp) == 10 and {len(c["hidden_layers"]) for c in mlp} <= {1, 2, 3}
     assert mlp == baseline_families(V1, ("mlp",))[0].candidates(100, 10)  # seeded
     assert len(by_name["xgboost"].candidates(100, 10)) == 10
+
+
+def test_records_say_how_many_iterations_the_refit_took() -> None:
+    """The record's iterations are the solver's own (checked against a direct scikit-learn fit),
+    and a refit stopped at its cap shows as iterations == params['max_iter']."""
+    from benchmark.probes.search import refit_and_score
+    from benchmark.run import method_result
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 12))
+    y = (X[:, 0] + 0.5 * rng.normal(size=200) > 0).astype(int)
+    family = baseline_families(load_protocol("v1"), ("logistic",))[0]
+    for max_iter in (1000, 3):
+        params = {**family.defaults, "C": 10.0, "max_iter": max_iter}
+        result = method_result(refit_and_score(family, (params, 0.5), X, y, X, y))
+        reference = make_pipeline(
+            StandardScaler(), LogisticRegression(C=10.0, max_iter=max_iter, tol=params["tol"])
+        ).fit(X, y)
+        assert result.iterations == int(reference[-1].n_iter_[0])
+    assert result.iterations == 3 == params["max_iter"]  # the capped refit

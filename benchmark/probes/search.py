@@ -38,11 +38,13 @@ class ProbeOutcome:
     test_scores: np.ndarray
     test_auc: float
     test_accuracy: float
+    iterations: int | None = None  # the final refit's solver iterations, where it iterates
 
 
 def outcome(
-    method: str, params: Params, val_auc: float, scores: np.ndarray, y_test: np.ndarray
-) -> ProbeOutcome:
+    method: str, params: Params, val_auc: float, scores: np.ndarray, y_test: np.ndarray,
+    iterations: int | None = None,
+) -> ProbeOutcome:  # fmt: skip
     return ProbeOutcome(
         method=method,
         params=params,
@@ -50,6 +52,7 @@ def outcome(
         test_scores=scores.astype(np.float32),
         test_auc=float(roc_auc_score(y_test, scores)),
         test_accuracy=float(accuracy_score(y_test, scores > 0.5)),
+        iterations=iterations,
     )
 
 
@@ -135,4 +138,6 @@ def refit_and_score(
     """Refit the chosen candidate on all training rows and score the test rows."""
     params, val_auc = chosen
     model = family.estimator(params).fit(X_train, y_train)
-    return outcome(family.name, params, val_auc, model.decision_scores(X_test), y_test)
+    iterations = getattr(model, "n_iter_", None)
+    scores = model.decision_scores(X_test)
+    return outcome(family.name, params, val_auc, scores, y_test, iterations)

@@ -29,6 +29,11 @@ class MethodResult(Record):
     val_auc: float | None = Field(description="mean validation ROC-AUC; None when not searched")
     test_auc: float
     test_accuracy: float
+    iterations: int | None = Field(
+        None,
+        description="solver iterations of the final refit, where the solver iterates; equal to "
+        "params.max_iter when it stopped at the cap",
+    )
 
 
 class QuiverResult(Record):
