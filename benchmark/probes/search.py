@@ -3,6 +3,7 @@ many families and cells at once with the batched engine), refit, score the test 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -72,6 +73,7 @@ class Search:
     y: np.ndarray
     plan: ValidationPlan
 
+    @functools.cached_property
     def candidates(self) -> list[Params]:
         n_fit = min(len(fold.fit) for fold in self.plan.folds)
         return self.family.candidates(n_fit, self.X.shape[1])
@@ -80,14 +82,14 @@ class Search:
         """The search as one problem for the batched engine."""
         if self.family.batched is None:
             raise ValueError(f"{self.family.name} has no batched form")
-        return self.family.batched(self.X, self.y, self.plan, self.candidates())
+        return self.family.batched(self.X, self.y, self.plan, self.candidates)
 
     def sklearn_aucs(self) -> np.ndarray:
         """[candidates, folds]: one estimator per candidate and fold."""
         return np.array(
             [
                 [validation_auc(self.family, c, self.X, self.y, fold) for fold in self.plan.folds]
-                for c in self.candidates()
+                for c in self.candidates
             ]
         )
 
@@ -111,7 +113,7 @@ def choose_all(
             chosen.append((search.family.defaults, float("nan")))
             continue
         selection = select_best(aucs[index] if index in aucs else search.sklearn_aucs())
-        chosen.append((search.candidates()[selection.best], selection.val_auc))
+        chosen.append((search.candidates[selection.best], selection.val_auc))
     return chosen
 
 
