@@ -131,6 +131,7 @@ def test_search_candidates_follow_the_protocol_grids() -> None:
     assert len(by_name["xgboost"].candidates(100, 10)) == 10
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the capped fit
 def test_records_say_how_many_iterations_the_refit_took() -> None:
     """The record's iterations are the solver's own (checked against a direct scikit-learn fit),
     and a refit stopped at its cap shows as iterations == params['max_iter']."""
