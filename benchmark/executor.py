@@ -62,18 +62,28 @@ def _execute_in_pool(
     jobs: Sequence[Job], workers: int, bars: dict[RegimeName, tqdm]
 ) -> dict[tuple[str, RegimeName], ResultRecord]:
     context = multiprocessing.get_context("spawn")
+    finished_cells = context.Queue()  # handed to each worker at start: no manager process
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=watch_parent, initargs=(os.getpid(),)
-    )
-    with context.Manager() as manager, pool:
-        finished_cells = manager.Queue()
-        futures = {pool.submit(_run_job_in_worker, job, finished_cells): job.key for job in jobs}
+        workers, mp_context=context, initializer=start_worker,
+        initargs=(os.getpid(), finished_cells),
+    )  # fmt: skip
+    with pool:
+        futures = {pool.submit(_run_job_in_worker, job): job.key for job in jobs}
         try:
             _follow(futures, finished_cells, bars)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)  # finished cells are already saved
             raise
         return {futures[future]: future.result() for future in futures}
+
+
+_finished_cells: Any = None  # in a worker: the queue of finished cells' regimes
+
+
+def start_worker(parent: int, finished_cells: Any) -> None:
+    global _finished_cells
+    _finished_cells = finished_cells
+    watch_parent(parent)
 
 
 def watch_parent(parent: int) -> None:
@@ -108,7 +118,7 @@ def _run_job_here(job: Job, bar: tqdm) -> ResultRecord:
     return run_job(job.path, job.header, job.cells, job.runner, bar.update)
 
 
-def _run_job_in_worker(job: Job, finished_cells: Any) -> ResultRecord:
+def _run_job_in_worker(job: Job) -> ResultRecord:
     regime = job.header.regime
-    report: Callable[[], object] = lambda: finished_cells.put(regime)  # noqa: E731
+    report: Callable[[], object] = lambda: _finished_cells.put(regime)  # noqa: E731
     return run_job(job.path, job.header, job.cells, job.runner, report)

@@ -102,6 +102,8 @@ def test_workers_stop_when_the_run_is_killed(tmp_path: Path) -> None:
         time.sleep(0.2)
     workers = [int(p.stem) for p in pids.iterdir()]
     assert len(workers) == 2, "both workers should have started a cell"
+    helpers = children(run.pid)  # the workers and any helper (resource tracker, manager)
+    assert set(workers) <= set(helpers)
     run.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` does
     run.wait()
 
@@ -116,6 +118,20 @@ def test_workers_stop_when_the_run_is_killed(tmp_path: Path) -> None:
         )
 
     deadline = time.monotonic() + 15
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in helpers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(pid) for pid in workers), "orphaned workers kept computing"
+    assert not any(alive(pid) for pid in helpers), "the run left processes behind"
+
+
+def children(parent: int) -> list[int]:
+    """Processes whose parent is ``parent`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
