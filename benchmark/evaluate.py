@@ -132,7 +132,7 @@ def run_sae(
 
         def for_regime(regime: RegimeName) -> CellRunner:
             cells = baselines[(item.data.dataset_id, regime)].cells
-            ks = [k for k in sae_k_values(ctx.protocol.sae_probe, regime) if k <= sae.d_sae]
+            ks = sae_k_values(ctx.protocol.sae_probe, regime, sae.d_sae)
             reference = {cell.key: cell for cell in cells}
             if regime == "multitoken":
                 if pooled is None:

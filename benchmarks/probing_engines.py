@@ -66,7 +66,7 @@ def regime_searches(ctx: RunContext, item, sae: LoadedSAE, regime: str) -> list:
     probes = []
     for split in dataset_cells(item.data, item.ood, ctx.protocol, [regime]):
         plan = plan_validation(split.train_labels, ctx.protocol.selection, split.cell.seed)
-        ks = [k for k in sae_k_values(ctx.protocol.sae_probe, regime) if k <= sae.d_sae]
+        ks = sae_k_values(ctx.protocol.sae_probe, regime, sae.d_sae)
         families = [(logistic, cell_matrices(split, item.X, item.X_ood))]
         families += [
             (sae_family(ctx.protocol.sae_probe, k), cell_matrices(split, latents, latents_ood))

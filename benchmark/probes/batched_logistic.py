@@ -59,10 +59,9 @@ class _Active:
         self.rows = self.rows[keep]
         return keep if len(self.rows) else None
 
-    def close(self, theta: torch.Tensor) -> torch.Tensor:
-        """Record the problems that ran out of iterations; every problem's solution."""
+    def close(self, theta: torch.Tensor) -> None:
+        """Record the problems that ran out of iterations."""
         self.result[self.rows] = theta
-        return self.result
 
 
 def solve_l2(

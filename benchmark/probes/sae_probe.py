@@ -112,5 +112,7 @@ def fold_latents(
     return rank_latents(Z[fit], y[fit])[:k]
 
 
-def sae_k_values(rules: SAEProbeRules, regime: str) -> list[int]:
-    return rules.k_normal if regime == "normal" else rules.k_hard
+def sae_k_values(rules: SAEProbeRules, regime: str, d_sae: int) -> list[int]:
+    """The protocol's k values for the regime that an SAE of ``d_sae`` latents can supply."""
+    ks = rules.k_normal if regime == "normal" else rules.k_hard
+    return [k for k in ks if k <= d_sae]
