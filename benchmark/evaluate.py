@@ -222,15 +222,13 @@ def quivered(
     return result, cell_scores(split, outcomes)
 
 
-def mean_deltas(records: Records) -> dict[RegimeName, tuple[int, float]]:
-    """Per regime: (cells, mean quiver delta over cells)."""
+def mean_deltas(records: Records) -> dict[RegimeName, tuple[int, float | None]]:
+    """Per regime: (cells, mean quiver delta over cells; None without cells, as for covariate
+    shift on datasets that have no out-of-distribution test set)."""
     by_regime: dict[RegimeName, list[float]] = {}
     for (_, regime), record in records.items():
         by_regime.setdefault(regime, []).extend(c.quiver.delta for c in record.cells if c.quiver)
-    return {
-        regime: (len(d), float(np.mean(d)) if d else float("nan"))
-        for regime, d in by_regime.items()
-    }
+    return {regime: (len(d), float(np.mean(d)) if d else None) for regime, d in by_regime.items()}
 
 
 def finished_records(

@@ -86,3 +86,18 @@ def test_multitoken_eval_adds_the_attention_probe_and_pools_sae_latents(
     sae = load_record(sae_record)
     assert sae is not None and sae.cells[0].quiver is not None
     assert "attention" in [m.method for m in baselines.cells[0].methods]
+
+
+def test_a_regime_without_cells_reports_no_mean_delta(
+    tiny_model_dir: Path, tiny_sae_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "eval", str(tiny_sae_dir), "--model", str(tiny_model_dir),
+        "--dataset", "110_aimade_humangpt3", "--regimes", "covariate_shift",  # no OOD test set
+        "--dtype", "fp32", "--no-progress", "--out", str(tmp_path / "results"),
+    ]  # fmt: skip
+    assert main([*argv, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["arms"]["sae"]["covariate_shift"] == {"cells": 0, "mean_quiver_delta": None}
+    assert main(argv) == 0
+    assert "0 cells  mean quiver delta n/a" in capsys.readouterr().out

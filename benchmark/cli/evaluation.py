@@ -225,9 +225,10 @@ def report(args: argparse.Namespace, out: Path, arms: dict[str, Records]) -> Non
     sys.stdout.write(f"results: {out}\n")
     for arm, rows in deltas.items():
         for regime, row in rows.items():
+            delta = row["mean_quiver_delta"]
+            shown = "n/a" if delta is None else f"{delta:+.4f}"
             sys.stdout.write(
-                f"  {arm:<8} {regime:<16} {row['cells']:>5} cells  "
-                f"mean quiver delta {row['mean_quiver_delta']:+.4f}\n"
+                f"  {arm:<8} {regime:<16} {row['cells']:>5} cells  mean quiver delta {shown}\n"
             )
 
 
