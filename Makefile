@@ -22,13 +22,13 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 # demo reports the reference suite's shipped results from submissions/ (nothing recomputed:
-# `eval` only reads complete records). Only the multi-token regime ships so far.
+# `eval` only reads complete records, and every regime on the demo suite ships).
 demo: $(STAMP)
 	$(BIN)/saeprobe datasets ls --suite demo
 	$(BIN)/saeprobe activations extract --suite demo
 	for id in $(REFERENCE); do $(BIN)/saeprobe validate $$id --no-progress || exit 1; done
 	for id in $(REFERENCE); do \
-	  $(BIN)/saeprobe eval $$id --suite demo --regimes multitoken --no-progress || exit 1; done
+	  $(BIN)/saeprobe eval $$id --suite demo --no-progress || exit 1; done
 	$(BIN)/saeprobe ls
 	$(BIN)/saeprobe leaderboard build
 

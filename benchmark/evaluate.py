@@ -222,12 +222,14 @@ def quivered(
     return result, cell_scores(split, outcomes)
 
 
-def mean_deltas(records: Records) -> dict[RegimeName, tuple[int, float | None]]:
-    """Per regime: (cells, mean quiver delta over cells; None without cells, as for covariate
-    shift on datasets that have no out-of-distribution test set)."""
-    by_regime: dict[RegimeName, list[float]] = {}
+def mean_deltas(
+    records: Records, regimes: Sequence[RegimeName]
+) -> dict[RegimeName, tuple[int, float | None]]:
+    """Per requested regime: (cells, mean quiver delta over cells; None without cells, as for
+    covariate shift on datasets that have no out-of-distribution test set)."""
+    by_regime: dict[RegimeName, list[float]] = {regime: [] for regime in regimes}
     for (_, regime), record in records.items():
-        by_regime.setdefault(regime, []).extend(c.quiver.delta for c in record.cells if c.quiver)
+        by_regime[regime].extend(c.quiver.delta for c in record.cells if c.quiver)
     return {regime: (len(d), float(np.mean(d)) if d else None) for regime, d in by_regime.items()}
 
 
@@ -241,6 +243,8 @@ def finished_records(
     for item in arrays:
         dataset = item.data.dataset_id
         for regime in regimes:
+            if not plan[(dataset, regime)]:
+                continue  # e.g. covariate shift without an OOD test set: no record is written
             record = load_record(record_path(root, dataset, item.data_key(ctx.dtype), regime))
             done = {cell.key for cell in record.cells} if record is not None else set()
             if record is None or record.protocol_hash != ctx.protocol.content_hash():

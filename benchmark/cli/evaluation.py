@@ -169,7 +169,7 @@ def eval_submission(args: argparse.Namespace, submission: Submission) -> int:
     arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
     finished = {arm: finished_records(ctx, arrays, regimes, out / arm) for arm in ARMS}
     if all(records is not None for records in finished.values()):
-        report(args, out, {arm: records for arm, records in finished.items() if records})
+        report(args, out, {arm: found for arm, found in finished.items() if found is not None})
         return 0  # shipped or already finished: no baselines, no control, no all-token rows
     if "multitoken" in regimes:
         arrays = load_suite_arrays(
@@ -215,7 +215,7 @@ def report(args: argparse.Namespace, out: Path, arms: dict[str, Records]) -> Non
     deltas = {
         arm: {
             regime: {"cells": n, "mean_quiver_delta": d}
-            for regime, (n, d) in mean_deltas(records).items()
+            for regime, (n, d) in mean_deltas(records, parse_regimes(args.regimes)).items()
         }
         for arm, records in arms.items()
     }
