@@ -125,6 +125,16 @@ def test_per_dataset_ci_comes_from_the_stored_scores(site: Path, submissions: Pa
     assert (low, high) == pytest.approx(expected)
 
 
+def test_a_regime_delta_cites_only_that_regimes_records(site: Path) -> None:
+    table = json.loads((site / "data" / "deltas.json").read_text())
+    keys = [column["key"] for column in table["header"]]
+    for row in table["rows"]:
+        regime = row[keys.index("regime")]["value"]
+        sources = row[keys.index("probe")]["sources"]
+        assert sources and all(Path(source).stem == regime for source in sources)
+        assert "sae" in {Path(source).parts[3] for source in sources}
+
+
 def test_a_rebuild_replaces_the_site_and_leaves_no_staging(
     submissions: Path, tmp_path: Path
 ) -> None:

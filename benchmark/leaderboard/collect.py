@@ -27,9 +27,9 @@ class Evaluation:
     records: dict[tuple[str, str, str], str] = field(default_factory=dict)
     """(arm, dataset, regime) -> the record's path relative to the submissions root."""
 
-    @property
-    def sources(self) -> list[str]:
-        return sorted(self.records.values())
+    def sources(self, regime: str) -> list[str]:
+        """The records (both arms, every dataset) behind one regime's numbers."""
+        return sorted(path for (_, _, r), path in self.records.items() if r == regime)
 
     @property
     def id(self) -> str:

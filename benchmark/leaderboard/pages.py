@@ -179,7 +179,7 @@ def comparison_cell(summary: EntrySummary, comparison: str, regime: str) -> Cell
     row = summary.get(comparison, regime)
     if row is None:
         return estimate_cell(None)
-    return estimate_cell(row.estimate, row.adjusted_p, summary.evaluation.sources)
+    return estimate_cell(row.estimate, row.adjusted_p, summary.evaluation.sources(regime))
 
 
 def other_protocols_table(evaluations: Sequence[Evaluation]) -> Table:
