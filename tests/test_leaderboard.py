@@ -57,7 +57,10 @@ def test_summary_has_every_comparison_and_regime(submissions: Path) -> None:
     assert row is not None
     assert row.estimate.mean == pytest.approx(0.85 + 0.02 - BASELINE_AUC)
     assert (row.counts.wins, row.counts.ties, row.counts.losses) == (15, 0, 0)
-    assert row.adjusted_p < 0.05 and row.significant
+    assert row.estimate.excludes_zero and row.estimate.p_value < 0.05
+    # 5 datasets and 2,000 resamples floor p near 0.04 (no resample reaches 0: 2 / 2,001 plain,
+    # expanded); Holm across the regimes then lifts it above 0.05.
+    assert row.adjusted_p > 0.05 and not row.significant
     assert summary.cell_means[("normal", DATASETS[0])] == pytest.approx(0.05)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
@@ -23,8 +26,12 @@ def test_two_datasets_give_the_hand_computed_bootstrap_distribution() -> None:
     assert estimate.mean == 0.75
     assert (estimate.low, estimate.high) == (0.0, 1.0)
     assert (estimate.n_datasets, estimate.n_cells) == (2, 4)
-    # P(draw <= 0) = 1/4, so p = 2 * 1/4 = 1/2 (up to resampling noise and the +1 correction).
-    assert estimate.p_value == pytest.approx(0.5, abs=0.02)
+    # P(draw <= 0) = 1/4, so the plain percentile test gives 2 * 1/4 = 1/2 (up to resampling
+    # noise). The expanded test carries z(3/4) * sqrt(1/2) to t with 1 degree of freedom, the
+    # Cauchy distribution: p = 1 - 2 atan(x) / pi.
+    x = NormalDist().inv_cdf(0.75) * math.sqrt(1 / 2)
+    assert bootstrap_p_value(np.array([0.0] * 25 + [1.0] * 75)) == pytest.approx(0.5, abs=0.02)
+    assert estimate.p_value == pytest.approx(1 - 2 * math.atan(x) / math.pi, abs=0.02)
 
 
 def test_cells_of_a_dataset_move_together() -> None:
@@ -47,13 +54,37 @@ def test_one_cell_per_dataset_matches_scipy_percentile_bootstrap() -> None:
 def test_p_value_is_small_for_a_clear_effect_and_large_for_none() -> None:
     rng = np.random.default_rng(3)
     clear = dataset_bootstrap({f"d{i}": rng.normal(0.1, 0.02, 5) for i in range(20)}, SETTINGS)
-    assert clear.p_value < 0.001 and clear.excludes_zero
+    # The smallest p 20,000 resamples give: 2 / 20,001 plain, 0.0012 expanded on 20 datasets.
+    assert clear.p_value < 0.0013 and clear.excludes_zero
     centred = rng.normal(0, 0.02, 40)
     none = dataset_bootstrap(
         {f"d{i}": [v - centred.mean()] for i, v in enumerate(centred)}, SETTINGS
     )
     assert none.p_value > 0.8 and not none.excludes_zero
     assert bootstrap_p_value(np.zeros(99)) == 1.0
+
+
+def test_p_value_and_ci_agree_on_significance_with_few_datasets() -> None:
+    # The p-value inverts the expanded interval: p < 0.05 exactly when the 95% CI excludes 0
+    # (up to the percentiles' interpolation right at the boundary), once 4,000 resamples resolve
+    # the interval's tails (about 0.1% each from 5 datasets on). Below that the interval's ends
+    # are the extreme draws, which can exclude 0 while p, floored by the +1 correction, cannot
+    # reach 0.05; a significant p never comes with a CI that contains 0.
+    rng = np.random.default_rng(5)
+    settings = StatsSettings(resamples=4_000, seed=0)
+    significant = 0
+    for trial in range(300):
+        n = 2 + trial % 8
+        values = rng.normal(rng.uniform(0, 0.06), 0.03, size=n)
+        estimate = dataset_bootstrap({f"d{i}": [v] for i, v in enumerate(values)}, settings)
+        significant += estimate.p_value < 0.05
+        if 0.045 < estimate.p_value < 0.055:
+            continue
+        if estimate.p_value < 0.05:
+            assert estimate.excludes_zero, (n, estimate)
+        if n >= 5:
+            assert (estimate.p_value < 0.05) == estimate.excludes_zero, (n, estimate)
+    assert 30 < significant < 270  # both outcomes occur
 
 
 def test_ci_covers_the_known_mean_in_at_least_93_percent_of_500_trials() -> None:

@@ -8,8 +8,12 @@ spread and use normal instead of t quantiles; in simulation with 40 datasets the
 for a nominal 95%), so the percentiles are taken at the level alpha' with
 z(1 - alpha'/2) = sqrt(n / (n - 1)) t(1 - alpha/2, n - 1).
 
-The p-value is the two-sided percentile-bootstrap test of a zero mean: twice the smaller share
-of resampled means on either side of zero, with the +1 correction so it is never 0.
+The p-value is the test that inverts that same interval, so p < 1 - confidence exactly when
+the CI excludes zero. The plain two-sided percentile test (twice the smaller share of resampled
+means on either side of zero, with the +1 correction so it is never 0) inverts the plain
+interval; the same expansion carries it over: with z = z(1 - p_plain / 2), p is the two-sided
+t(n - 1) tail of z sqrt((n - 1) / n). Used alone, the plain test was anti-conservative with few
+datasets: on 4 datasets it marked deltas significant whose expanded CI contained zero.
 """
 
 from __future__ import annotations
@@ -83,6 +87,15 @@ def bootstrap_p_value(draws: np.ndarray) -> float:
     return float(min(1.0, 2 * min(below, above)))
 
 
+def expanded_p_value(plain: float, n: int) -> float:
+    """The p-value of the expanded interval's test, from the plain percentile test's ``plain``
+    on ``n`` datasets (see the module docstring); n < 2 keeps ``plain``."""
+    if n < 2 or plain >= 1:
+        return plain
+    statistic = stats.norm.isf(plain / 2) * np.sqrt((n - 1) / n)
+    return float(min(1.0, 2 * stats.t.sf(statistic, df=n - 1)))
+
+
 def dataset_bootstrap(
     by_dataset: Mapping[str, Sequence[float]], settings: StatsSettings
 ) -> Estimate:
@@ -100,7 +113,7 @@ def dataset_bootstrap(
         mean=float(sums.sum() / counts.sum()),
         low=low,
         high=high,
-        p_value=bootstrap_p_value(draws),
+        p_value=expanded_p_value(bootstrap_p_value(draws), len(sums)),
         n_datasets=len(sums),
         n_cells=int(counts.sum()),
     )
