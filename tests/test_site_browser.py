@@ -72,7 +72,7 @@ def test_sort_filter_follow_and_plots_without_console_errors(browser: object, in
     page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
 
     page.click("#ranking-table a:text-is('good')")
-    assert page.url.endswith("/submissions/good.html")
+    page.wait_for_url("**/submissions/good.html")  # and its load event: the images are in
     images = page.eval_on_selector_all(
         "figure img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
     )
