@@ -212,10 +212,11 @@ def check_width(ctx: RunContext, sae: LoadedSAE) -> None:
 
 
 def report(args: argparse.Namespace, out: Path, arms: dict[str, Records]) -> None:
+    regimes = parse_regimes(args.regimes)
     deltas = {
         arm: {
             regime: {"cells": n, "mean_quiver_delta": d}
-            for regime, (n, d) in mean_deltas(records, parse_regimes(args.regimes)).items()
+            for regime, (n, d) in mean_deltas(records, regimes).items()
         }
         for arm, records in arms.items()
     }
