@@ -17,15 +17,10 @@ from collections.abc import Callable
 
 import torch
 
+from benchmark.activations.catalog import DEFAULT_MODEL, EMBEDDED
 from benchmark.activations.extract import ExtractionSettings, count_tokens, iter_last_token
 from benchmark.activations.hooks import Hook, decoder_layers
-from benchmark.activations.models import (
-    DEFAULT_MODEL,
-    EMBEDDED,
-    LoadedModel,
-    load_model,
-    resolve_model,
-)
+from benchmark.activations.models import LoadedModel, load_model, resolve_model
 from datasets_registry.load import load_labeled
 from datasets_registry.spec import get_spec
 

@@ -24,15 +24,17 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
+from benchmark.activations.catalog import DEFAULT_MODEL, EMBEDDED
 from benchmark.activations.hooks import Hook
-from benchmark.activations.models import DEFAULT_MODEL, EMBEDDED, resolve_model
+from benchmark.activations.models import resolve_model
 from benchmark.probes.registry import baseline_families
 from benchmark.probes.sae_probe import sae_family, sae_k_values
 from benchmark.probes.search import Search, choose_all, refit_and_score
 from benchmark.protocols.protocol import load_protocol
 from benchmark.regimes.cells import REGIMES
 from benchmark.regimes.generate import dataset_cells
-from benchmark.run import RunContext, cell_matrices, load_suite_arrays
+from benchmark.run.cells import cell_matrices
+from benchmark.run.context import RunContext, load_suite_arrays
 from benchmark.saes.load import LoadedSAE, load_sae_folder
 from benchmark.selection import plan_validation
 from datasets_registry.suites import Suite, get_suite

@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 
+from benchmark.errors import SaeprobeError
 from datasets_registry.clean import clean_indices
 from datasets_registry.package_files import sae_probes_data_dir
 from datasets_registry.rows import LabeledPrompts, RawRows, Split
@@ -19,8 +20,12 @@ from datasets_registry.spec import DatasetSpec, OODSpec
 SourceKind = Literal["packaged", "hub"]
 
 
-class DatasetIntegrityError(RuntimeError):
+class DatasetIntegrityError(SaeprobeError, RuntimeError):
     """Loaded rows do not match the registry's spec (content hash or labels)."""
+
+
+class DataSourceError(SaeprobeError, ValueError):
+    """Flags that do not name one data source."""
 
 
 @dataclass(frozen=True)
@@ -33,15 +38,24 @@ class DataSource:
 
     def __post_init__(self) -> None:
         if self.kind == "hub" and not self.hub_repo:
-            raise ValueError("--source hub needs --hub-repo ORG/NAME (or a local export folder)")
+            raise DataSourceError(
+                "--source hub needs --hub-repo ORG/NAME (or a local export folder)"
+            )
         if self.kind == "packaged" and (self.hub_repo or self.revision):
-            raise ValueError("--hub-repo and --revision only apply with --source hub")
+            raise DataSourceError("--hub-repo and --revision only apply with --source hub")
 
     @classmethod
     def from_repo_ref(cls, hub_repo: str, revision: str | None = None) -> DataSource:
         """Accept ``ORG/NAME@REV`` as well as a separate revision."""
         repo, _, ref = hub_repo.partition("@")
         return cls(kind="hub", hub_repo=repo, revision=revision or ref or None)
+
+    @classmethod
+    def from_flags(cls, kind: SourceKind, hub_repo: str | None, revision: str | None) -> DataSource:
+        """The source ``--source``, ``--hub-repo`` and ``--revision`` name."""
+        if kind == "hub" and hub_repo:
+            return cls.from_repo_ref(hub_repo, revision)
+        return cls(kind=kind, hub_repo=hub_repo, revision=revision)
 
 
 PACKAGED = DataSource()
@@ -100,7 +114,7 @@ def to_labeled(spec: DatasetSpec, split: Split, raw: RawRows) -> LabeledPrompts:
 
 def _ood_spec(spec: DatasetSpec) -> OODSpec:
     if spec.ood is None:
-        raise ValueError(f"{spec.id} has no OOD test set")
+        raise DataSourceError(f"{spec.id} has no OOD test set")
     return spec.ood
 
 

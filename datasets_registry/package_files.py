@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+from benchmark.errors import SaeprobeError
 
-class PackageNotInstalledError(RuntimeError):
+
+class PackageNotInstalledError(SaeprobeError, RuntimeError):
     """A package that ships required data files is not installed."""
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from benchmark.errors import SaeprobeError
+
 SPECS_DIR = Path(__file__).parent / "specs"
 DATASET_ID = re.compile(r"^(\d+)_(\S.*)$")
 SHA256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -140,11 +142,8 @@ class DatasetSpec(Frozen):
         return match.group(2)
 
 
-class UnknownDatasetError(KeyError):
+class UnknownDatasetError(SaeprobeError, KeyError):
     """A dataset id that the registry does not hold."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 def spec_path(dataset_id: str) -> Path:

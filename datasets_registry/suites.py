@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +11,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmark.errors import SaeprobeError
 from datasets_registry.load import PACKAGED, DataSource, load_labeled
 from datasets_registry.rows import LabeledPrompts
 from datasets_registry.spec import DatasetSpec, all_specs, get_spec
@@ -18,9 +19,8 @@ from datasets_registry.spec import DatasetSpec, all_specs, get_spec
 SUITES_FILE = Path(__file__).parent / "suites.yaml"
 
 
-class UnknownSuiteError(KeyError):
-    def __str__(self) -> str:
-        return str(self.args[0])
+class UnknownSuiteError(SaeprobeError, KeyError):
+    """A suite name not in ``suites.yaml``."""
 
 
 class Suite(BaseModel):
@@ -68,6 +68,23 @@ def get_suite(name: str) -> Suite:
     if name not in suites:
         raise UnknownSuiteError(f"unknown suite {name!r}; known suites: {', '.join(suites)}")
     return suites[name]
+
+
+def select_suite(name: str, datasets: Sequence[str] | None = None) -> Suite:
+    """The suite, or with ``datasets`` only those, under the suite's row cap (so a few datasets
+    of the demo see exactly the demo's rows)."""
+    suite = get_suite(name)
+    if not datasets:
+        return suite
+    for dataset_id in datasets:
+        get_spec(dataset_id)  # an unknown id fails here, with a suggestion
+    return suite.model_copy(
+        update={
+            "name": f"{suite.name}-selected",
+            "description": "--dataset",
+            "datasets": list(datasets),
+        }
+    )
 
 
 def iter_suite_data(

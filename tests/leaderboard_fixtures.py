@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from benchmark.quiver import Scored, quiver
+from benchmark.results.comparisons import Scored, quiver
 from benchmark.results.schema import (
     CellResult,
     MethodResult,

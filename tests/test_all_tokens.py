@@ -11,11 +11,12 @@ import pytest
 import torch
 
 from benchmark.activations import pipeline
+from benchmark.activations.catalog import ModelRef
 from benchmark.activations.extract import ExtractionSettings
 from benchmark.activations.hooks import Hook
-from benchmark.activations.models import LoadedModel, ModelRef, load_model, resolve_model
-from benchmark.activations.ragged import Ragged, from_rows
+from benchmark.activations.models import LoadedModel, load_model, resolve_model
 from benchmark.activations.store import ActivationStore, MissingActivationsError
+from benchmark.ragged import Ragged, from_rows
 from datasets_registry.rows import LabeledPrompts
 
 HOOK = Hook.parse("blocks.1.hook_resid_post")

@@ -11,7 +11,6 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from benchmark.activations.ragged import Ragged, from_rows
 from benchmark.probes.attention import (
     AttentionProbe,
     RowAdamW,
@@ -22,6 +21,7 @@ from benchmark.probes.attention import (
     select_attention,
 )
 from benchmark.protocols.protocol import AttentionProbeRules, load_protocol
+from benchmark.ragged import Ragged, from_rows
 from benchmark.selection import plan_validation
 
 RULES = AttentionProbeRules(

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from benchmark.activations.catalog import DEFAULT_MODEL
 from benchmark.activations.extract import ExtractionSettings, iter_last_token
 from benchmark.activations.hooks import Hook
-from benchmark.activations.models import DEFAULT_MODEL, LoadedModel, load_model, resolve_model
+from benchmark.activations.models import LoadedModel, load_model, resolve_model
 from benchmark.activations.pipeline import space_for
 from benchmark.activations.store import ActivationStore
 from benchmark.cli.main import main
@@ -79,7 +80,7 @@ def test_fp32_batched_extraction_matches_direct_passes_on_the_embedded_model() -
 def test_converted_model_matches_the_gguf_load() -> None:
     from transformers import AutoModelForCausalLM
 
-    from benchmark.activations.models import EMBEDDED
+    from benchmark.activations.catalog import EMBEDDED
     from datasets_registry.package_files import package_dir
 
     spec = EMBEDDED[DEFAULT_MODEL]

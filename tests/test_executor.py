@@ -11,10 +11,11 @@ import pytest
 from test_results import header, result, split
 from tqdm import tqdm
 
-from benchmark.executor import Job, execute
 from benchmark.regimes.cells import CellSplit
 from benchmark.results.schema import CellResult
 from benchmark.results.store import load_record, load_scores
+from benchmark.run.executor import execute
+from benchmark.run.jobs import Job
 
 
 def fail_at_level_8(split_: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
@@ -79,7 +80,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 import test_executor as t
-from benchmark.executor import execute
+from benchmark.run.executor import execute
 root = Path({root!r})
 execute(t.jobs(root, t.sleep_and_report)[:2], 2, t.bars())
 """

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from benchmark.leaderboard.collect import collect_evaluations
-from benchmark.leaderboard.comparisons import cell_deltas
 from benchmark.leaderboard.site import build_site
 from benchmark.leaderboard.summary import summarize
+from benchmark.results.comparisons import cell_deltas
 from benchmark.stats.settings import StatsSettings
 from tests.leaderboard_fixtures import (
     BASELINE_AUC,
@@ -43,7 +43,7 @@ def site(submissions: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_deltas_per_cell_match_hand_computation(submissions: Path) -> None:
     good = next(e for e in collect_evaluations(submissions) if e.id == "good")
-    deltas = cell_deltas(good)
+    deltas = cell_deltas(good.cells["sae"], good.cells.get("control", []))
     # dataset index 1 adds 0.01: SAE probe 0.86, baseline 0.80, control 0.71
     assert deltas["probe"]["scarcity"][DATASETS[1]] == pytest.approx([0.06] * 3)
     assert deltas["quiver"]["normal"][DATASETS[1]] == pytest.approx([0.06])

@@ -136,7 +136,7 @@ def test_records_say_how_many_iterations_the_refit_took() -> None:
     """The record's iterations are the solver's own (checked against a direct scikit-learn fit),
     and a refit stopped at its cap shows as iterations == params['max_iter']."""
     from benchmark.probes.search import refit_and_score
-    from benchmark.run import method_result
+    from benchmark.run.cells import method_result
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 12))

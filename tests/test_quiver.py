@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from benchmark.quiver import Scored, quiver
+from benchmark.results.comparisons import Scored, quiver
 
 NAN = math.nan
 

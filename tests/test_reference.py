@@ -13,7 +13,8 @@ from benchmark.activations.hooks import Hook, capture
 from benchmark.activations.models import load_model, resolve_model
 from benchmark.saes.corpus import drop_overlaps, split_paragraphs, stdlib_paragraphs
 from benchmark.saes.load import load_sae_folder
-from benchmark.saes.train import TrainingSettings, corpus_activations, recipes, train_suite
+from benchmark.saes.recipes import TrainingSettings, recipes
+from benchmark.saes.train import corpus_activations, train_suite
 from benchmark.submissions.checks import check_sae_folder
 from benchmark.submissions.manifest import build_manifest
 

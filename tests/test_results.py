@@ -17,7 +17,7 @@ from benchmark.results.schema import (
     json_schema,
 )
 from benchmark.results.store import load_record, load_scores, save_record, scores_path
-from benchmark.run import run_job
+from benchmark.run.jobs import Job, run_job
 
 PROVENANCE = Provenance(
     harness_version="0",
@@ -88,14 +88,14 @@ def test_an_interrupted_job_resumes_without_recomputing(tmp_path: Path) -> None:
         return result(split_)
 
     with pytest.raises(RuntimeError):
-        run_job(path, header(), cells, crash_on_third, lambda: None)
+        run_job(Job(path, header(), cells, crash_on_third), lambda: None)
     assert [c.level for c in load_record(path).cells] == [4.0, 8.0]  # type: ignore[union-attr]
 
     def count(split_: CellSplit):  # type: ignore[no-untyped-def]
         computed.append(split_.cell.level)  # type: ignore[arg-type]
         return result(split_)
 
-    record = run_job(path, header(), cells, count, lambda: None)
+    record = run_job(Job(path, header(), cells, count), lambda: None)
     assert computed == [4.0, 8.0, 16.0, 32.0]
     assert [c.level for c in record.cells] == [4.0, 8.0, 16.0, 32.0]
     assert set(load_scores(path)) == {f"{c.cell.key}/logistic" for c in cells}
@@ -103,20 +103,20 @@ def test_an_interrupted_job_resumes_without_recomputing(tmp_path: Path) -> None:
 
 def test_a_record_from_another_run_is_not_extended(tmp_path: Path) -> None:
     path = tmp_path / "1_x" / "scarcity.json"
-    run_job(path, header(), [split(4)], result, lambda: None)
+    run_job(Job(path, header(), [split(4)], result), lambda: None)
     other = header()
     other.provenance = PROVENANCE.model_copy(update={"dataset_hashes": {"1_x": "b" * 64}})
     with pytest.raises(ValueError, match="different dataset_hashes"):
-        run_job(path, other, [split(4), split(8)], result, lambda: None)
+        run_job(Job(path, other, [split(4), split(8)], result), lambda: None)
     other = header().model_copy(update={"protocol_hash": "other"})
     with pytest.raises(ValueError, match="different protocol_hash"):
-        run_job(path, other, [split(4)], result, lambda: None)
+        run_job(Job(path, other, [split(4)], result), lambda: None)
 
 
 def test_a_runner_prepares_only_the_pending_cells_once(tmp_path: Path) -> None:
     path = tmp_path / "1_x" / "scarcity.json"
     cells = [split(n) for n in (4, 8, 16)]
-    run_job(path, header(), cells[:1], result, lambda: None)
+    run_job(Job(path, header(), cells[:1], result), lambda: None)
     prepared: list[list[float]] = []
 
     class Batched:
@@ -127,7 +127,7 @@ def test_a_runner_prepares_only_the_pending_cells_once(tmp_path: Path) -> None:
             prepared.append([s.cell.level for s in pending])  # type: ignore[misc]
             return result
 
-    record = run_job(path, header(), cells, Batched(), lambda: None)
+    record = run_job(Job(path, header(), cells, Batched()), lambda: None)
     assert prepared == [[8.0, 16.0]]
     assert [c.level for c in record.cells] == [4.0, 8.0, 16.0]
     assert all(c.seconds is not None for c in record.cells)

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmark.activations.catalog import ModelRef
 from benchmark.activations.hooks import Hook
-from benchmark.activations.models import ModelRef
-from benchmark.evaluate import SAECells
 from benchmark.protocols.protocol import load_protocol
 from benchmark.regimes.scarcity import scarcity_cells
 from benchmark.results.schema import CellResult, MethodResult
-from benchmark.run import RunContext
+from benchmark.run.cells import SAECells
+from benchmark.run.context import RunContext
 from datasets_registry.rows import LabeledPrompts
 
 V1 = load_protocol("v1")

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from benchmark.activations import pipeline
+from benchmark.activations.catalog import ModelRef
 from benchmark.activations.extract import ExtractionSettings
 from benchmark.activations.hooks import Hook
-from benchmark.activations.models import LoadedModel, ModelRef, load_model, resolve_model
+from benchmark.activations.models import LoadedModel, load_model, resolve_model
 from benchmark.activations.store import ActivationStore, MissingActivationsError
 from benchmark.atomic_io import atomic_path, save_npy_atomic
 from datasets_registry.rows import LabeledPrompts

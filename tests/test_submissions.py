@@ -17,10 +17,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from benchmark.cli.main import main
+from benchmark.protocols.protocol import ControlRules, load_protocol
 from benchmark.saes.control import build_control
 from benchmark.saes.load import load_sae_folder
+from benchmark.saes.measure import firing_rates
 from benchmark.submissions.manifest import SCHEMA_PATH, json_schema
-from benchmark.submissions.measure import firing_rates
 
 HOOK = "blocks.1.hook_resid_post"
 DATASET = "130_temp_cat_Frequency"  # small: 371 rows
@@ -63,6 +64,10 @@ def training_sae(architecture: str, d_in: int = 32, d_sae: int = 64) -> Any:
 def saved_sae(folder: Path, architecture: str = "standard", **kwargs: Any) -> Path:
     training_sae(architecture, **kwargs).save_inference_model(folder)
     return folder
+
+
+def control_rules(seed: int) -> ControlRules:
+    return load_protocol("v1").control.model_copy(update={"seed": seed})
 
 
 def submit_argv(source: Path, submission_id: str, architecture: str = "standard") -> list[str]:
@@ -250,7 +255,7 @@ def test_control_keeps_each_latents_firing_rate(architecture: str, tmp_path: Pat
     sae = load_sae_folder(saved_sae(tmp_path / "sae", architecture))
     rng = np.random.default_rng(0)
     X = (rng.normal(size=(3000, 32)) * rng.uniform(0.5, 2.0, 32)).astype(np.float32)
-    control = build_control(sae, X[:2000], seed=0, out=tmp_path / "control")
+    control = build_control(sae, X[:2000], control_rules(seed=0), tmp_path / "control")
     original, matched = firing_rates(sae, X[:2000]), firing_rates(control, X[:2000])
     tolerance = 0.02 if architecture == "topk" else 1e-9  # TopK latents compete for k slots
     assert np.abs(original - matched).max() <= tolerance
@@ -260,7 +265,7 @@ def test_control_keeps_each_latents_firing_rate(architecture: str, tmp_path: Pat
     torch.testing.assert_close(W_random.norm(dim=0), W.norm(dim=0))
     cosine = (W * W_random).sum(0) / (W.norm(dim=0) * W_random.norm(dim=0))
     assert cosine.abs().max() < 0.8  # new directions
-    again = build_control(sae, X[:2000], seed=0, out=tmp_path / "again")
+    again = build_control(sae, X[:2000], control_rules(seed=0), tmp_path / "again")
     torch.testing.assert_close(again.sae.W_enc, control.sae.W_enc)  # seeded
 
 
@@ -348,10 +353,10 @@ def test_the_cached_control_is_built_once(tmp_path: Path, isolated_cache: Path) 
 
     sae = load_sae_folder(saved_sae(tmp_path / "sae"))
     X = np.random.default_rng(1).normal(size=(500, 32)).astype(np.float32)
-    first = cached_control(sae, X, seed=0)
+    first = cached_control(sae, X, control_rules(seed=0))
     assert first.path.parent == isolated_cache / "controls"
     assert not list(first.path.parent.glob(".staging-*"))  # no leftovers
     modified = (first.path / WEIGHTS).stat().st_mtime_ns
-    again = cached_control(sae, X, seed=0)
+    again = cached_control(sae, X, control_rules(seed=0))
     assert again.path == first.path and (again.path / WEIGHTS).stat().st_mtime_ns == modified
-    assert cached_control(sae, X, seed=1).path != first.path
+    assert cached_control(sae, X, control_rules(seed=1)).path != first.path

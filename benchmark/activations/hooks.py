@@ -15,10 +15,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from benchmark.errors import SaeprobeError
+
 _HOOK = re.compile(r"^blocks\.(\d+)\.hook_resid_post$")
 
 
-class HookError(ValueError):
+class HookError(SaeprobeError, ValueError):
     """A hook name that is malformed or does not fit the model."""
 
 

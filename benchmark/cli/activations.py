@@ -5,23 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict
-from pathlib import Path
 
-from benchmark.activations.extract import ExtractionSettings
-from benchmark.activations.hooks import Hook
-from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, resolve_model
-from benchmark.activations.pipeline import extract_all_tokens_to_store, extract_to_store
-from benchmark.activations.store import ActivationStore
+from benchmark.activations.catalog import DEFAULT_MODEL, DTYPE_NAMES, EMBEDDED
 from benchmark.cli.options import (
     add_json_option,
     add_source_options,
     add_suite_options,
-    selected_suite,
+    datasets_from_args,
     source_from_args,
     write_json,
 )
-from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
-from datasets_registry.suites import iter_suite_data
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL
 
 EXTRACT_EPILOG = """examples:
   saeprobe activations extract --suite demo
@@ -61,9 +55,9 @@ def register(groups: argparse._SubParsersAction) -> None:
     )
     add_suite_options(extract)
     extract.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
-    extract.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
+    extract.add_argument("--dtype", choices=sorted(DTYPE_NAMES), default="bf16")
     extract.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
-    extract.add_argument("--batch-size", type=int, default=ExtractionSettings.batch_size)
+    extract.add_argument("--batch-size", type=int, help="prompts per batch (default: 32)")
     extract.add_argument(
         "--all-tokens",
         action="store_true",
@@ -76,48 +70,38 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def run_extract(args: argparse.Namespace) -> int:
-    hook = Hook.parse(args.hook or _default_hook(args.model))
-    protocol = load_protocol(args.protocol)
-    settings = ExtractionSettings(
-        max_length=protocol.activations.max_length,
-        batch_size=args.batch_size,
+    from benchmark.workflows.activations import ExtractOptions, extract_activations
+
+    options = ExtractOptions(
+        model=args.model,
+        model_revision=args.model_revision,
+        hook=args.hook,
+        suite=args.suite,
+        datasets=datasets_from_args(args),
+        protocol=args.protocol,
+        dtype=args.dtype,
         device=args.device,
+        batch_size=args.batch_size,
+        all_tokens=args.all_tokens,
+        progress=not args.no_progress,
+        source=source_from_args(args),
     )
-    suite = selected_suite(args)
-    data = list(iter_suite_data(suite, source_from_args(args), protocol.clean))
-    ref = resolve_model(args.model, args.model_revision)
-    store = ActivationStore()
-    progress = not args.no_progress
-    if args.all_tokens:
-        cap = protocol.multitoken.max_tokens
-        report = extract_all_tokens_to_store(
-            ref, hook, data, store, cap, settings, args.dtype, progress=progress
-        )
-        kind = f"all-token (at most {cap} per prompt)"
-    else:
-        report = extract_to_store(ref, hook, data, store, settings, args.dtype, progress=progress)
-        kind = "last-token"
-    disk = folder_bytes(store.root / report.space)
+    summary = extract_activations(options)
+    report = summary.report
     if args.json:
         write_json(
-            {**asdict(report), "tokens_per_second": report.tokens_per_second, "cache_bytes": disk}
+            {
+                **asdict(report),
+                "tokens_per_second": report.tokens_per_second,
+                "cache_bytes": summary.cache_bytes,
+            }
         )
         return 0
     sys.stdout.write(
-        f"{suite.name}: {report.datasets} {kind} arrays ({report.datasets_cached} already cached), "
-        f"{report.prompts_computed} prompts / {report.tokens_computed} tokens computed in "
-        f"{report.seconds:.1f} s ({report.tokens_per_second:.0f} tok/s) at {hook.name} of "
-        f"{ref.name} [{args.dtype}]\n"
-        f"cache: {store.root / report.space} ({disk / 1e9:.2f} GB)\n"
+        f"{summary.suite}: {report.datasets} {summary.kind} arrays ({report.datasets_cached} "
+        f"already cached), {report.prompts_computed} prompts / {report.tokens_computed} tokens "
+        f"computed in {report.seconds:.1f} s ({report.tokens_per_second:.0f} tok/s) at "
+        f"{summary.hook} of {summary.model} [{summary.dtype}]\n"
+        f"cache: {summary.cache} ({summary.cache_bytes / 1e9:.2f} GB)\n"
     )
     return 0
-
-
-def folder_bytes(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-
-
-def _default_hook(model: str) -> str:
-    if model in EMBEDDED:
-        return EMBEDDED[model].default_hook
-    raise ValueError("--hook is required for models other than the embedded ones")

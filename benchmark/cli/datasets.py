@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from benchmark.cli.options import (
     add_json_option,
     add_source_options,
@@ -16,10 +14,7 @@ from benchmark.cli.options import (
     write_json,
     write_table,
 )
-from datasets_registry.export import export_registry
-from datasets_registry.load import load_labeled, load_raw
-from datasets_registry.spec import MIN_TEST_ROWS, DatasetSpec, get_spec
-from datasets_registry.suites import all_suites, get_suite
+from datasets_registry.suites import all_suites
 
 LS_EPILOG = """examples:
   saeprobe datasets ls                      every dataset with its row counts
@@ -69,28 +64,10 @@ def register(groups: argparse._SubParsersAction) -> None:
     export.set_defaults(handler=run_export)
 
 
-def summary(spec: DatasetSpec) -> dict[str, Any]:
-    ood = spec.ood
-    return {
-        "id": spec.id,
-        "family": spec.family,
-        "n_rows": spec.counts.n_rows,
-        "n_rows_clean": spec.counts.n_rows_clean,
-        "duplicate_rows_removed": spec.counts.duplicate_rows_removed,
-        "conflicting_prompts": spec.counts.conflicting_prompts,
-        "original_split_leaked_test_rows": spec.original_split.leaked_test_rows,
-        "original_split_test_rows": spec.original_split.n_test,
-        "test_rows_clean": spec.test_rows_clean,
-        "paper_rule_test_rows_clean": spec.paper_rule_test_rows_clean,
-        "small_test": spec.small_test,
-        "ood": ood is not None,
-        "ood_rows": ood.counts.n_rows if ood else None,
-        "ood_rows_clean": ood.counts.n_rows_clean if ood else None,
-    }
-
-
 def run_ls(args: argparse.Namespace) -> int:
-    rows = [summary(spec) for spec in get_suite(args.suite).specs()]
+    from benchmark.workflows.datasets import list_datasets, suite_totals
+
+    rows = list_datasets(args.suite)
     if args.json:
         write_json(rows)
         return 0
@@ -109,45 +86,24 @@ def run_ls(args: argparse.Namespace) -> int:
         for row in rows
     ]
     write_table(header, table)
-    sys.stdout.write(_totals_line(rows))
+    sys.stdout.write(totals_line(suite_totals(rows)))
     return 0
 
 
-def _totals_line(rows: list[dict[str, Any]]) -> str:
-    raw = sum(row["n_rows"] for row in rows)
-    clean = sum(row["n_rows_clean"] for row in rows)
-    leak = sum(r["original_split_leaked_test_rows"] / r["original_split_test_rows"] for r in rows)
-    small = sum(row["small_test"] for row in rows)
-    paper_small = sum(row["paper_rule_test_rows_clean"] < MIN_TEST_ROWS for row in rows)
+def totals_line(totals: dict[str, Any]) -> str:
     return (
-        f"\n{len(rows)} datasets, {sum(row['ood'] for row in rows)} with OOD test sets; "
-        f"{raw} rows -> {clean} after cleaning; original split leaked "
-        f"{100 * leak / len(rows):.1f}% of test rows on average; {small} flagged small-test "
-        f"(< {MIN_TEST_ROWS} balanced test rows once cleaned; {paper_small} under the paper's "
-        "literal N - 100 rule)\n"
+        f"\n{totals['datasets']} datasets, {totals['with_ood']} with OOD test sets; "
+        f"{totals['rows']} rows -> {totals['rows_clean']} after cleaning; original split leaked "
+        f"{totals['mean_leak_percent']:.1f}% of test rows on average; {totals['small_test']} "
+        f"flagged small-test (< {totals['min_test_rows']} balanced test rows once cleaned; "
+        f"{totals['paper_rule_small_test']} under the paper's literal N - 100 rule)\n"
     )
 
 
 def run_show(args: argparse.Namespace) -> int:
-    spec = get_spec(args.dataset_id)
-    source = source_from_args(args)
-    raw = load_raw(spec, "main", source)
-    clean = load_labeled(spec, "main", source, clean=True)
-    payload = {
-        **summary(spec),
-        "description": spec.description,
-        "source": spec.source,
-        "link": spec.link,
-        "labels": spec.labels,
-        "content_hash": spec.content_hash,
-        "verified_content_hash": raw.content_hash(),
-        "known_defects": spec.known_defects,
-        "ood_test_set": spec.ood.model_dump(mode="json") if spec.ood else None,
-        "examples": [
-            {"prompt": clean.prompts[i], "label": int(clean.labels[i])}
-            for i in range(min(args.examples, len(clean)))
-        ],
-    }
+    from benchmark.workflows.datasets import describe_dataset
+
+    payload = describe_dataset(args.dataset_id, source_from_args(args), args.examples)
     if args.json:
         write_json(payload)
         return 0
@@ -161,8 +117,13 @@ def _short(value: Any, width: int = 100) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    specs = get_suite(args.suite).specs()
-    with tqdm(total=len(specs), unit="dataset", desc="export") as bar:
-        out = export_registry(specs, args.out, source_from_args(args), lambda _: bar.update())
-    sys.stdout.write(f"wrote {len(specs)} datasets to {out}\n")
+    from tqdm import tqdm
+
+    from benchmark.workflows.datasets import export_datasets
+
+    with tqdm(unit="dataset", desc="export") as bar:
+        out, count = export_datasets(
+            args.suite, args.out, source_from_args(args), lambda _: bar.update()
+        )
+    sys.stdout.write(f"wrote {count} datasets to {out}\n")
     return 0

@@ -5,36 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from benchmark.activations.hooks import Hook
-from benchmark.activations.models import DEFAULT_MODEL, DTYPES, EMBEDDED, hidden_size, resolve_model
+from benchmark.activations.catalog import DEFAULT_MODEL, DTYPE_NAMES
 from benchmark.cli.options import (
     add_json_option,
     add_source_options,
     add_suite_options,
-    selected_suite,
+    datasets_from_args,
     source_from_args,
     write_json,
 )
-from benchmark.cli.submissions import results_folder
-from benchmark.evaluate import Records, finished_records, mean_deltas, run_baselines, run_sae
-from benchmark.executor import default_workers
-from benchmark.paths import cache_root
 from benchmark.probes.registry import BASELINES
-from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL
 from benchmark.regimes.cells import REGIMES
-from benchmark.regimes.generate import parse_regimes
-from benchmark.results.store import baselines_dir, protocol_folder
-from benchmark.run import DatasetArrays, RunContext, load_suite_arrays
-from benchmark.saes.control import cached_control
-from benchmark.saes.load import CFG_FILE, LoadedSAE, load_sae_folder
-from benchmark.submissions.intake import Submission, open_submission
-from benchmark.submissions.measure import sample_rows
-from datasets_registry.suites import get_suite
+from benchmark.run.workers import default_workers
 
-CONTROL_ROWS = 8192
-CONTROL_SUITE = "demo"  # the control's calibration rows come from here, not from --dataset
-ARMS = ("sae", "control")
+if TYPE_CHECKING:
+    from benchmark.workflows.evaluate import RunOptions
 
 BASELINES_EPILOG = """examples:
   saeprobe baselines run --suite demo
@@ -62,7 +50,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_suite_options(parser)
     parser.add_argument("--regimes", nargs="+", choices=REGIMES, help="default: all six")
     parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
-    parser.add_argument("--dtype", choices=sorted(DTYPES), default="bf16")
+    parser.add_argument("--dtype", choices=sorted(DTYPE_NAMES), default="bf16")
     parser.add_argument("--device", default="cpu")
     parser.add_argument(
         "--engine",
@@ -102,136 +90,55 @@ def register(groups: argparse._SubParsersAction) -> None:
     evaluate.set_defaults(handler=run_eval_command)
 
 
-def context(args: argparse.Namespace, hook_name: str | None) -> RunContext:
-    hook = hook_name or (EMBEDDED[args.model].default_hook if args.model in EMBEDDED else None)
-    if hook is None:
-        raise ValueError("--hook is required for models other than the embedded ones")
-    return RunContext(
-        ref=resolve_model(args.model, args.model_revision),
-        hook=Hook.parse(hook),
-        protocol=load_protocol(args.protocol),
+def run_options(args: argparse.Namespace) -> RunOptions:
+    from benchmark.workflows.evaluate import RunOptions
+
+    return RunOptions(
+        model=args.model,
+        model_revision=args.model_revision,
+        hook=args.hook,
+        suite=args.suite,
+        datasets=datasets_from_args(args),
+        regimes=tuple(args.regimes or ()),
+        protocol=args.protocol,
         dtype=args.dtype,
         device=args.device,
-        progress=not args.no_progress,
         engine=args.engine,
         workers=args.workers,
+        progress=not args.no_progress,
+        source=source_from_args(args),
     )
 
 
 def run_baselines_command(args: argparse.Namespace) -> int:
-    ctx = context(args, args.hook)
-    regimes = parse_regimes(args.regimes)
-    arrays = load_suite_arrays(
-        ctx, selected_suite(args), source_from_args(args), all_tokens="multitoken" in regimes
-    )
-    records = run_baselines(ctx, arrays, regimes, tuple(args.baselines))
-    summary = {
-        "results": str(baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)),
-        "cells": _count(records),
-    }
+    from benchmark.workflows.evaluate import BaselinesOptions, compute_baselines
+
+    report = compute_baselines(BaselinesOptions(run_options(args), tuple(args.baselines)))
     if args.json:
-        write_json(summary)
+        write_json({"results": str(report.results), "cells": report.cells})
     else:
-        sys.stdout.write(f"{summary['cells']} baseline cells in {summary['results']}\n")
+        sys.stdout.write(f"{report.cells} baseline cells in {report.results}\n")
     return 0
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
-    folder = Path(args.sae).expanduser()
-    if not (folder / CFG_FILE).is_file() and "/" not in args.sae:
-        return eval_submission(args, open_submission(args.sae))
-    sae = load_sae_folder(folder, device=args.device)
-    ctx = context(args, args.hook or sae.hook)
-    check_width(ctx, sae)
-    regimes = parse_regimes(args.regimes)
-    arrays = load_suite_arrays(
-        ctx, selected_suite(args), source_from_args(args), all_tokens="multitoken" in regimes
-    )
-    baselines = run_baselines(ctx, arrays, regimes)
-    out = args.out or cache_root() / "results" / "saes" / sae.weights_hash[:16] / protocol_folder(
-        ctx.protocol
-    )
-    arms = {"sae": run_sae(ctx, arrays, regimes, sae, baselines, out)}
-    report(args, out, arms)
-    return 0
+    from benchmark.workflows.evaluate import EvalOptions, evaluate
 
-
-def eval_submission(args: argparse.Namespace, submission: Submission) -> int:
-    """Evaluate a validated submission and its random control; results go under
-    ``submissions/<id>/results/<protocol>/{sae,control}/``."""
-    sae = load_sae_folder(submission.sae_folder(), device=args.device)
-    require_validated(submission, sae.weights_hash)
-    as_submitted = argparse.Namespace(**{**vars(args), "model": submission.manifest.model})
-    ctx = context(as_submitted, submission.manifest.hook)
-    check_width(ctx, sae)
-    regimes = parse_regimes(args.regimes)
-    out = args.out or results_folder(submission, ctx)
-    arrays = load_suite_arrays(ctx, selected_suite(args), source_from_args(args))
-    finished = {arm: finished_records(ctx, arrays, regimes, out / arm) for arm in ARMS}
-    if all(records is not None for records in finished.values()):
-        report(args, out, {arm: found for arm, found in finished.items() if found is not None})
-        return 0  # shipped or already finished: no baselines, no control, no all-token rows
-    if "multitoken" in regimes:
-        arrays = load_suite_arrays(
-            ctx, selected_suite(args), source_from_args(args), all_tokens=True
-        )
-    baselines = run_baselines(ctx, arrays, regimes)
-    calibration = load_suite_arrays(ctx, get_suite(CONTROL_SUITE), source_from_args(args))
-    control = control_of(sae, calibration, ctx.protocol.seeds[0])
+    report = evaluate(EvalOptions(args.sae, run_options(args), args.out))
     arms = {
-        "sae": run_sae(ctx, arrays, regimes, sae, baselines, out / "sae"),
-        "control": run_sae(ctx, arrays, regimes, control, baselines, out / "control"),
-    }
-    report(args, out, arms)
-    return 0
-
-
-def require_validated(submission: Submission, weights_hash: str) -> None:
-    validation = submission.validation()
-    if validation is None or validation.get("weights_sha256") != weights_hash:
-        raise ValueError(
-            f"{submission.id} is not validated for these weights: "
-            f"run `saeprobe validate {submission.id}` first"
-        )
-
-
-def control_of(sae: LoadedSAE, arrays: list[DatasetArrays], seed: int) -> LoadedSAE:
-    """The SAE's random control, calibrated on rows sampled from ``arrays`` (the demo suite's,
-    whatever is evaluated, so a submission has one control) and cached by the SAE's hash, the
-    seed and the calibration rows."""
-    return cached_control(sae, sample_rows([item.X for item in arrays], CONTROL_ROWS, seed), seed)
-
-
-def check_width(ctx: RunContext, sae: LoadedSAE) -> None:
-    width = hidden_size(ctx.ref)
-    if sae.d_in != width:
-        raise ValueError(
-            f"SAE d_in {sae.d_in} does not match the width {width} of {ctx.hook.name} "
-            f"in {ctx.ref.name}"
-        )
-
-
-def report(args: argparse.Namespace, out: Path, arms: dict[str, Records]) -> None:
-    regimes = parse_regimes(args.regimes)
-    deltas = {
         arm: {
-            regime: {"cells": n, "mean_quiver_delta": d}
-            for regime, (n, d) in mean_deltas(records, regimes).items()
+            regime: {"cells": n, "mean_quiver_delta": delta} for regime, (n, delta) in rows.items()
         }
-        for arm, records in arms.items()
+        for arm, rows in report.arms.items()
     }
     if args.json:
-        write_json({"results": str(out), "arms": deltas})
-        return
-    sys.stdout.write(f"results: {out}\n")
-    for arm, rows in deltas.items():
-        for regime, row in rows.items():
-            delta = row["mean_quiver_delta"]
+        write_json({"results": str(report.results), "arms": arms})
+        return 0
+    sys.stdout.write(f"results: {report.results}\n")
+    for arm, rows in report.arms.items():
+        for regime, (cells, delta) in rows.items():
             shown = "n/a" if delta is None else f"{delta:+.4f}"
             sys.stdout.write(
-                f"  {arm:<8} {regime:<16} {row['cells']:>5} cells  mean quiver delta {shown}\n"
+                f"  {arm:<8} {regime:<16} {cells:>5} cells  mean quiver delta {shown}\n"
             )
-
-
-def _count(records: Records) -> int:
-    return sum(len(record.cells) for record in records.values())
+    return 0

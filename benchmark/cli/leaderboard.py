@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from benchmark.cli.options import add_json_option, write_json
-from benchmark.leaderboard.site import build_site
 from benchmark.stats.settings import StatsSettings
 from benchmark.submissions.store import submissions_root
 
@@ -40,6 +39,8 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from benchmark.leaderboard.site import build_site
+
     settings = StatsSettings(resamples=args.resamples, seed=args.seed)
     report = build_site(args.submissions or submissions_root(), args.out, settings)
     summary = {

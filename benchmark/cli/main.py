@@ -8,8 +8,6 @@ import sys
 from collections.abc import Sequence
 
 from benchmark import __version__
-from benchmark.activations.hooks import HookError
-from benchmark.activations.store import MissingActivationsError
 from benchmark.cli import (
     activations,
     datasets,
@@ -20,26 +18,7 @@ from benchmark.cli import (
     results,
     submissions,
 )
-from benchmark.protocols.protocol import UnknownProtocolError
-from benchmark.saes.load import SAELoadError
-from datasets_registry.load import DatasetIntegrityError
-from datasets_registry.package_files import PackageNotInstalledError
-from datasets_registry.spec import UnknownDatasetError
-from datasets_registry.suites import UnknownSuiteError
-
-EXPECTED_ERRORS = (
-    UnknownDatasetError,
-    UnknownSuiteError,
-    UnknownProtocolError,
-    HookError,
-    MissingActivationsError,
-    SAELoadError,
-    DatasetIntegrityError,
-    PackageNotInstalledError,
-    FileExistsError,
-    FileNotFoundError,
-    ValueError,
-)
+from benchmark.errors import SaeprobeError
 
 EPILOG = """examples:
   saeprobe datasets ls --suite demo
@@ -78,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_libraries()
     try:
         return int(args.handler(args) or 0)
-    except EXPECTED_ERRORS as error:
+    except SaeprobeError as error:  # a user error: one line; anything else keeps its traceback
         sys.stderr.write(f"saeprobe: error: {error}\n")
         return 1
     except KeyboardInterrupt:

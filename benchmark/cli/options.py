@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from datasets_registry.load import DataSource
-from datasets_registry.suites import Suite, all_suites, get_suite
+from datasets_registry.suites import all_suites
 
 
 def add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -28,9 +28,7 @@ def add_source_options(parser: argparse.ArgumentParser) -> None:
 
 def source_from_args(args: argparse.Namespace) -> DataSource:
     """The data source the flags name; DataSource itself rejects inconsistent flags."""
-    if args.source == "hub" and args.hub_repo:
-        return DataSource.from_repo_ref(args.hub_repo, args.revision)
-    return DataSource(kind=args.source, hub_repo=args.hub_repo, revision=args.revision)
+    return DataSource.from_flags(args.source, args.hub_repo, args.revision)
 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
@@ -58,16 +56,5 @@ def add_suite_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def selected_suite(args: argparse.Namespace) -> Suite:
-    """The suite, or with ``--dataset`` those datasets under the suite's row cap (so a few
-    datasets of the demo see exactly the demo's rows)."""
-    suite = get_suite(args.suite)
-    if not args.dataset:
-        return suite
-    return suite.model_copy(
-        update={
-            "name": f"{suite.name}-selected",
-            "description": "--dataset",
-            "datasets": args.dataset,
-        }
-    )
+def datasets_from_args(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(args.dataset or ())

@@ -8,7 +8,6 @@ import sys
 import yaml
 
 from benchmark.cli.options import add_json_option, write_json, write_table
-from benchmark.protocols.protocol import available_protocols, load_protocol
 
 EPILOG = """examples:
   saeprobe protocols ls
@@ -33,32 +32,23 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def run_ls(args: argparse.Namespace) -> int:
-    protocols = [load_protocol(name) for name in available_protocols()]
-    rows: list[dict[str, str]] = [
-        {
-            "name": p.name,
-            "version": str(p.version),
-            "hash": p.content_hash(),
-            "description": p.description,
-        }
-        for p in protocols
-    ]
+    from benchmark.workflows.protocols import list_protocols
+
+    rows = list_protocols()
     if args.json:
         write_json(rows)
-    else:
-        write_table(
-            ["name", "version", "hash", "description"],
-            [
-                [r["name"], r["version"], r["hash"][:12], r["description"][:70] + "..."]
-                for r in rows
-            ],
-        )
+        return 0
+    write_table(
+        ["name", "version", "hash", "description"],
+        [[r["name"], r["version"], r["hash"][:12], r["description"][:70] + "..."] for r in rows],
+    )
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
-    protocol = load_protocol(args.name)
-    body = {"hash": protocol.content_hash(), **protocol.model_dump(mode="json")}
+    from benchmark.workflows.protocols import protocol_body
+
+    body = protocol_body(args.name)
     if args.json:
         write_json(body)
     else:

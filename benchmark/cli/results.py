@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmark.atomic_io import write_text_atomic
-from benchmark.results.schema import SCHEMA_PATH, json_schema
+from benchmark.results.schema import SCHEMA_PATH, json_schema, write_json_schema
 
 EPILOG = """examples:
   saeprobe results schema                 print the JSON Schema of a result record
@@ -27,7 +26,7 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 def run_schema(args: argparse.Namespace) -> int:
     if args.write:
-        write_text_atomic(SCHEMA_PATH, json_schema())
+        write_json_schema()
         sys.stdout.write(f"wrote {SCHEMA_PATH}\n")
     else:
         sys.stdout.write(json_schema())

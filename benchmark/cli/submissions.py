@@ -5,24 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from benchmark.activations.hooks import Hook
-from benchmark.activations.models import DEFAULT_MODEL
-from benchmark.cli.options import add_json_option, add_suite_options, selected_suite, write_json
-from benchmark.protocols.protocol import load_protocol
-from benchmark.results.store import protocol_folder
-from benchmark.run import RunContext, load_suite_arrays
-from benchmark.submissions.checks import read_cfg_json
-from benchmark.submissions.intake import Submission, model_for, open_submission, submit, validate
-from benchmark.submissions.manifest import SAVED_AS, Manifest, ManifestError, build_manifest
-from benchmark.submissions.measure import sample_rows
-from benchmark.submissions.store import RESULTS_DIR, submission_ids, submissions_root
-from datasets_registry.suites import Suite
-
-VALIDATION_ROWS = 4096
+from benchmark.activations.catalog import DEFAULT_MODEL
+from benchmark.cli.options import (
+    add_json_option,
+    add_suite_options,
+    datasets_from_args,
+    write_json,
+)
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL
+from benchmark.submissions.manifest import SAVED_AS
 
 SUBMIT_EPILOG = """examples:
   saeprobe submit ./my-sae --id my-topk --name "TopK 2k" --architecture topk \\
@@ -81,6 +73,9 @@ def register(groups: argparse._SubParsersAction) -> None:
     )
     command.add_argument("id", metavar="ID")
     add_suite_options(command)
+    command.add_argument(
+        "--protocol", default=DEFAULT_PROTOCOL, help="protocol whose validation rules apply"
+    )
     command.add_argument("--no-progress", action="store_true")
     add_json_option(command)
     command.set_defaults(handler=validate_command)
@@ -93,103 +88,64 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def submit_command(args: argparse.Namespace) -> int:
-    manifest = manifest_from_args(args)
-    submission = submit(args.source, manifest, copy=not args.reference)
+    from benchmark.workflows.submission import SubmitOptions, submit_sae
+
+    options = SubmitOptions(
+        source=args.source,
+        id=args.id,
+        name=args.name,
+        architecture=args.architecture,
+        tokens=args.tokens,
+        corpus=args.corpus,
+        authors=tuple(args.authors),
+        license=args.license,
+        model=args.model,
+        hook=args.hook,
+        training_method=args.training_method,
+        link=args.link,
+        claims={"l0": args.claim_l0, "explained_variance": args.claim_explained_variance},
+        copy=not args.reference,
+    )
+    submission = submit_sae(options)
     sys.stdout.write(f"created {submission.folder}; next: saeprobe validate {submission.id}\n")
     return 0
 
 
-def manifest_from_args(args: argparse.Namespace) -> Manifest:
-    cfg = read_cfg_json(args.source.expanduser())
-    hook = args.hook or cfg.get("metadata", {}).get("hook_name") or cfg.get("hook_name")
-    if not hook:
-        raise ManifestError("hook: not in the SAE's cfg.json; pass --hook")
-    claims = {"l0": args.claim_l0, "explained_variance": args.claim_explained_variance}
-    training = {"tokens": args.tokens, "corpus": args.corpus, "method": args.training_method}
-    return build_manifest(
-        {
-            "id": args.id,
-            "display_name": args.name,
-            "sae": {"folder": str(args.source)},
-            "model": args.model,
-            "hook": hook,
-            "architecture": args.architecture,
-            "width": int(cfg["d_sae"]),
-            "training": training,
-            "claims": claims,
-            "authors": args.authors,
-            "license": args.license,
-            "link": args.link,
-        }
-    )
-
-
-def benchmark_rows(submission: Submission, suite: Suite, progress: bool = True) -> np.ndarray:
-    """Last-token activations of the suite at the submission's hook (extracted if new)."""
-    ctx = submission_context(submission, progress)
-    arrays = load_suite_arrays(ctx, suite)
-    return sample_rows([item.X for item in arrays], VALIDATION_ROWS)
-
-
-def submission_context(submission: Submission, progress: bool) -> RunContext:
-    return RunContext(
-        ref=model_for(submission.manifest),
-        hook=Hook.parse(submission.manifest.hook),
-        protocol=load_protocol("v1"),
-        progress=progress,
-    )
-
-
 def validate_command(args: argparse.Namespace) -> int:
-    submission = open_submission(args.id)
-    suite = selected_suite(args)
-    record = validate(
-        submission, lambda: benchmark_rows(submission, suite, not (args.json or args.no_progress))
+    from benchmark.workflows.submission import ValidateOptions, validate_submission
+
+    options = ValidateOptions(
+        submission_id=args.id,
+        suite=args.suite,
+        datasets=datasets_from_args(args),
+        protocol=args.protocol,
+        progress=not (args.json or args.no_progress),
     )
+    record = validate_submission(options)
     if args.json:
         write_json(record)
-    else:
-        measured = record["measured"]
-        sys.stdout.write(
-            f"{submission.id}: validated ({record['architecture']}, {record['width']} latents, "
-            f"L0 {measured['l0']:.1f}, explained variance {measured['explained_variance']:.3f} "
-            f"on {measured['rows']} benchmark activations)\n"
-        )
+        return 0
+    measured = record["measured"]
+    sys.stdout.write(
+        f"{record['id']}: validated ({record['architecture']}, {record['width']} latents, "
+        f"L0 {measured['l0']:.1f}, explained variance {measured['explained_variance']:.3f} "
+        f"on {measured['rows']} benchmark activations)\n"
+    )
     return 0
 
 
-def status(submission_id: str) -> dict[str, Any]:
-    try:
-        submission = open_submission(submission_id)
-    except ValueError as error:
-        return {"id": submission_id, "status": "invalid", "error": str(error)}
-    validation = submission.validation()
-    results = submission.folder / RESULTS_DIR
-    evaluated = sorted(p.name for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
-    return {
-        "id": submission.id,
-        "name": submission.manifest.display_name,
-        "architecture": submission.manifest.architecture,
-        "width": submission.manifest.width,
-        "status": validation["status"] if validation else "submitted",
-        "evaluated": evaluated,
-    }
-
-
 def ls_command(args: argparse.Namespace) -> int:
-    rows = [status(i) for i in submission_ids()]
+    from benchmark.workflows.submission import list_submissions
+
+    root, rows = list_submissions()
     if args.json:
-        write_json({"root": str(submissions_root()), "submissions": rows})
+        write_json({"root": str(root), "submissions": rows})
         return 0
     if not rows:
-        sys.stdout.write(f"no submissions under {submissions_root()}\n")
+        sys.stdout.write(f"no submissions under {root}\n")
     for row in rows:
         detail = row.get("error") or (
             f"{row['architecture']:<22}{row['width']:>7}  {', '.join(row['evaluated']) or '-'}"
         )
         sys.stdout.write(f"{row['id']:<28}{row['status']:<11}{detail}\n")
     return 0
-
-
-def results_folder(submission: Submission, ctx: RunContext) -> Path:
-    return submission.folder / RESULTS_DIR / protocol_folder(ctx.protocol)

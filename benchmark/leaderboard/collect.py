@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmark.results.schema import CellResult, Provenance, ResultRecord
+from benchmark.results.schema import SAE_ARMS, CellResult, Provenance, ResultRecord
 from benchmark.results.store import load_record
 from benchmark.submissions.intake import Submission, open_submission
 from benchmark.submissions.store import RESULTS_DIR, submission_ids
-
-ARMS = ("sae", "control")
 
 
 @dataclass
@@ -55,7 +53,7 @@ def collect_evaluations(root: Path) -> list[Evaluation]:
 
 def read_evaluation(submission: Submission, folder: Path, root: Path) -> Evaluation | None:
     evaluation: Evaluation | None = None
-    for arm in ARMS:
+    for arm in SAE_ARMS:
         for path in sorted((folder / arm).glob("*/*/*.json")):
             record = load_record(path)
             if record is None or not record.cells:

@@ -12,7 +12,6 @@ import numpy as np
 
 from benchmark.leaderboard import plots
 from benchmark.leaderboard.collect import Evaluation
-from benchmark.leaderboard.comparisons import COMPARISONS, probe_auc, probe_pick
 from benchmark.leaderboard.summary import EntrySummary
 from benchmark.leaderboard.tables import (
     DASH,
@@ -26,6 +25,7 @@ from benchmark.leaderboard.tables import (
     signed,
     text_cell,
 )
+from benchmark.results.comparisons import COMPARISONS, probe_auc, probe_pick
 from benchmark.results.schema import CellResult
 from benchmark.results.store import load_scores
 from benchmark.stats.examples import auc_interval
@@ -169,17 +169,25 @@ def deltas_table(
         id=table_id,
         title="Deltas per regime",
         caption="Mean test-AUC deltas with 95% bootstrap CIs over datasets; * "
-        "marks p < 0.05 after multiple-testing correction across the regimes.",
+        f"marks p < {significance_level(summaries):g} after multiple-testing correction across "
+        "the regimes.",
         header=header,
         rows=rows,
     )
+
+
+def significance_level(summaries: Sequence[EntrySummary]) -> float:
+    """The level the summaries were marked at (the default settings' when there are none)."""
+    levels = {row.alpha for summary in summaries for row in summary.rows.values()}
+    return levels.pop() if len(levels) == 1 else StatsSettings().alpha
 
 
 def comparison_cell(summary: EntrySummary, comparison: str, regime: str) -> Cell:
     row = summary.get(comparison, regime)
     if row is None:
         return estimate_cell(None)
-    return estimate_cell(row.estimate, row.adjusted_p, summary.evaluation.sources(regime))
+    sources = summary.evaluation.sources(regime)
+    return estimate_cell(row.estimate, row.adjusted_p, sources, row.significant)
 
 
 def other_protocols_table(evaluations: Sequence[Evaluation]) -> Table:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmark.leaderboard.collect import Evaluation
-from benchmark.leaderboard.comparisons import COMPARISONS, ByDataset, cell_deltas
+from benchmark.results.comparisons import COMPARISONS, ByDataset, cell_deltas, flatten
 from benchmark.stats.bootstrap import Estimate, dataset_bootstrap
 from benchmark.stats.counts import WinTieLoss, win_tie_loss
 from benchmark.stats.multiple import adjust
@@ -27,10 +27,11 @@ class RegimeSummary:
     estimate: Estimate
     adjusted_p: float
     counts: WinTieLoss
+    alpha: float  # the significance level (StatsSettings.alpha)
 
     @property
     def significant(self) -> bool:
-        return self.adjusted_p < 0.05
+        return self.adjusted_p < self.alpha
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class EntrySummary:
 
 
 def summarize(evaluation: Evaluation, settings: StatsSettings) -> EntrySummary:
-    deltas = cell_deltas(evaluation)
+    deltas = cell_deltas(evaluation.cells["sae"], evaluation.cells.get("control", []))
     rows: dict[tuple[str, str], RegimeSummary] = {}
     for comparison in COMPARISONS:
         rows.update(comparison_rows(comparison, deltas[comparison], settings))
@@ -65,13 +66,10 @@ def comparison_rows(
             estimate,
             float(p),
             win_tie_loss(flatten(by_regime[regime]), settings.tie_tolerance),
+            settings.alpha,
         )
         for regime, estimate, p in zip(regimes, estimates, adjusted, strict=True)
     }
-
-
-def flatten(by_dataset: ByDataset) -> list[float]:
-    return [value for values in by_dataset.values() for value in values]
 
 
 def regime_dataset_means(by_regime: dict[str, ByDataset]) -> dict[tuple[str, str], float]:

@@ -83,12 +83,15 @@ def number_cell(value: float | None, digits: int = 3, sources: list[str] | None 
 
 
 def estimate_cell(
-    estimate: Estimate | None, adjusted_p: float | None = None, sources: list[str] | None = None
+    estimate: Estimate | None,
+    adjusted_p: float | None = None,
+    sources: list[str] | None = None,
+    significant: bool = False,
 ) -> Cell:
-    """A mean delta with its CI; ``*`` marks an adjusted p below 0.05."""
+    """A mean delta with its CI; ``*`` marks a significant one (adjusted p below alpha)."""
     if estimate is None:
         return Cell(value=None, display=NONE)
-    mark = "*" if adjusted_p is not None and adjusted_p < 0.05 else ""
+    mark = "*" if significant else ""
     p = "" if adjusted_p is None else f", adjusted p = {adjusted_p:.3g}"
     known = not math.isnan(estimate.low)
     return Cell(

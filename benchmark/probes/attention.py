@@ -28,12 +28,11 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
-from benchmark.activations.ragged import Ragged
 from benchmark.probes.base import Params, sample_configs
 from benchmark.probes.search import ProbeOutcome, outcome
-from benchmark.protocols.protocol import AttentionProbeRules, Protocol
-from benchmark.regimes.cells import CellSplit
-from benchmark.selection import ValidationPlan, plan_validation
+from benchmark.protocols.protocol import AttentionProbeRules
+from benchmark.ragged import Ragged
+from benchmark.selection import ValidationPlan
 
 DTYPE = torch.float32
 
@@ -262,14 +261,17 @@ def fit_attention(
     ).fit(tokens, y)  # fmt: skip
 
 
-def run_attention(tokens: Ragged, split: CellSplit, protocol: Protocol) -> ProbeOutcome:
-    """The attention probe on a cell: select on the cell's validation plan, refit on all its
-    training rows, score its test rows."""
-    rules = protocol.multitoken.attention
-    y = split.train_labels
-    train_tokens = tokens.take(split.train)
-    plan = plan_validation(y, protocol.selection, split.cell.seed)
-    choice = select_attention(train_tokens, y, plan, rules)
-    probe = fit_attention(train_tokens, y, choice, rules)
-    scores = probe.predict_proba(tokens.take(split.test))[:, 1]
-    return outcome("attention", choice.params, choice.val_auc, scores, split.test_labels)
+def run_attention(
+    train: Ragged,
+    y_train: np.ndarray,
+    test: Ragged,
+    y_test: np.ndarray,
+    plan: ValidationPlan,
+    rules: AttentionProbeRules,
+) -> ProbeOutcome:
+    """The attention probe on a cell's arrays: select on the validation plan, refit on all the
+    training prompts, score the test prompts."""
+    choice = select_attention(train, y_train, plan, rules)
+    probe = fit_attention(train, y_train, choice, rules)
+    scores = probe.predict_proba(test)[:, 1]
+    return outcome("attention", choice.params, choice.val_auc, scores, y_test)

@@ -14,14 +14,15 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from benchmark.errors import SaeprobeError
+
 PROTOCOLS_DIR = Path(__file__).parent
 DEFAULT_PROTOCOL = "v1"
 Fraction = float
 
 
-class UnknownProtocolError(KeyError):
-    def __str__(self) -> str:
-        return str(self.args[0])
+class UnknownProtocolError(SaeprobeError, KeyError):
+    """A protocol name or file that does not exist."""
 
 
 class Rules(BaseModel):
@@ -178,6 +179,25 @@ class QuiverRules(Rules):
     ties: Literal["mean", "sae"]
 
 
+class ControlRules(Rules):
+    """The random control: its seed, and the rows its firing rates are calibrated on (always
+    from one suite, whatever is evaluated, so a submission has exactly one control)."""
+
+    seed: int
+    calibration_suite: str
+    calibration_rows: int = Field(ge=1)
+    topk_rounds: int = Field(ge=0, description="TopK bias refinement rounds")
+
+
+class ValidationRules(Rules):
+    """Intake's measurement of L0 and explained variance, and how far a claim may stray."""
+
+    rows: int = Field(ge=1, description="last-token activations sampled from the suite")
+    seed: int
+    l0_factor: float = Field(ge=1, description="a claimed L0 within this factor of the measure")
+    ev_margin: float = Field(ge=0, description="a claimed EV at most this above the measure")
+
+
 class Protocol(Rules):
     name: str
     version: int = Field(ge=1)
@@ -192,10 +212,13 @@ class Protocol(Rules):
     sae_probe: SAEProbeRules
     multitoken: MultitokenRules
     quiver: QuiverRules
+    control: ControlRules
+    validation: ValidationRules
 
-    def content_hash(self) -> str:
-        """sha256 of the canonical JSON of the validated protocol (comments do not count)."""
-        canonical = self.model_dump_json(exclude={"description"})
+    def content_hash(self, exclude: frozenset[str] = frozenset()) -> str:
+        """sha256 of the canonical JSON of the validated protocol (comments do not count).
+        ``exclude`` drops sections, to recompute the hash of an older layout (migrations)."""
+        canonical = self.model_dump_json(exclude={"description", *exclude})
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from benchmark.errors import SaeprobeError
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import REGIMES, CellSplit, RegimeName
 from benchmark.regimes.covariate_shift import covariate_shift_cells
@@ -20,7 +21,7 @@ def parse_regimes(names: Sequence[str] | None) -> list[RegimeName]:
         return list(REGIMES)
     unknown = [name for name in names if name not in REGIMES]
     if unknown:
-        raise ValueError(f"unknown regime(s) {', '.join(unknown)}; known: {', '.join(REGIMES)}")
+        raise SaeprobeError(f"unknown regime(s) {', '.join(unknown)}; known: {', '.join(REGIMES)}")
     return [regime for regime in REGIMES if regime in names]
 
 

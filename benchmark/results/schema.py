@@ -13,9 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from benchmark.atomic_io import write_text_atomic
 from benchmark.regimes.cells import RegimeName
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the random control's records say arm "control" (1 said "sae")
+Arm = Literal["baselines", "sae", "control"]
+SAE_ARMS: tuple[Arm, ...] = ("sae", "control")  # an evaluation's arms, each a results folder
 SCHEMA_PATH = Path(__file__).parent / "result-record.schema.json"
 
 
@@ -78,7 +81,7 @@ class Provenance(Record):
 
 class ResultRecord(Record):
     schema_version: int = SCHEMA_VERSION
-    arm: Literal["baselines", "sae"]
+    arm: Arm
     protocol: str
     protocol_hash: str
     dataset: str
@@ -90,3 +93,7 @@ class ResultRecord(Record):
 def json_schema() -> str:
     """The JSON Schema of a result record (committed as ``result-record.schema.json``)."""
     return json.dumps(ResultRecord.model_json_schema(), indent=1) + "\n"
+
+
+def write_json_schema() -> None:
+    write_text_atomic(SCHEMA_PATH, json_schema())

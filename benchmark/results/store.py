@@ -14,16 +14,25 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.activations.models import ModelRef
+from benchmark.activations.catalog import ModelRef
 from benchmark.atomic_io import atomic_path, write_text_atomic
 from benchmark.paths import cache_root
 from benchmark.protocols.protocol import Protocol
+from benchmark.results.migrations import migrate_protocol_folder, read_upgraded
 from benchmark.results.schema import ResultRecord
 
 
 def baselines_dir(ref: ModelRef, hook: str, protocol: Protocol) -> Path:
     model = f"{ref.name.replace('/', '--')}-{ref.weights_hash[:12]}"
-    return cache_root() / "results" / "baselines" / model / hook / protocol_folder(protocol)
+    return results_dir(cache_root() / "results" / "baselines" / model / hook, protocol)
+
+
+def results_dir(parent: Path, protocol: Protocol) -> Path:
+    """``<parent>/<protocol>-<hash>``; results kept under an earlier hash of the same protocol
+    are migrated there first (see ``migrations``), so they are never recomputed."""
+    folder = parent / protocol_folder(protocol)
+    migrate_protocol_folder(parent, protocol, folder)
+    return folder
 
 
 def protocol_folder(protocol: Protocol) -> str:
@@ -41,9 +50,10 @@ def scores_path(record: Path) -> Path:
 
 
 def load_record(path: Path) -> ResultRecord | None:
+    """The record at ``path`` in the current schema (older ones are upgraded as read)."""
     if not path.exists():
         return None
-    return ResultRecord.model_validate_json(path.read_text(encoding="utf-8"))
+    return read_upgraded(path)
 
 
 def load_scores(path: Path) -> dict[str, np.ndarray]:

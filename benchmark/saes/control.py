@@ -11,7 +11,6 @@ biases are refined over a few rounds of measuring and correcting.
 from __future__ import annotations
 
 import copy
-import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,42 +18,43 @@ from typing import Any
 import numpy as np
 import torch
 
+from benchmark.hashing import sha256_array
 from benchmark.paths import cache_root
-from benchmark.saes.load import WEIGHTS_FILE, LoadedSAE, load_sae_folder
-from benchmark.submissions.measure import firing_rates
-
-TOPK_ROUNDS = 12
+from benchmark.protocols.protocol import ControlRules
+from benchmark.saes.cfg import WEIGHTS_FILE
+from benchmark.saes.load import LoadedSAE, load_sae_folder, with_module
+from benchmark.saes.measure import firing_rates
 
 
 def bias_name(sae: Any) -> str:
     return "b_gate" if hasattr(sae, "b_gate") else "b_enc"
 
 
-def build_control(sae: LoadedSAE, X: np.ndarray, seed: int, out: Path) -> LoadedSAE:
+def build_control(sae: LoadedSAE, X: np.ndarray, rules: ControlRules, out: Path) -> LoadedSAE:
     """Write the control of ``sae`` calibrated on rows ``X`` to ``out`` and load it back."""
     target = firing_rates(sae, X)
     control = copy.deepcopy(sae.sae)
     with torch.no_grad():
-        randomize_encoder(control, seed)
+        randomize_encoder(control, rules.seed)
         projections = project(control, X)
         set_biases(control, quantile_biases(control, projections, target))
         if sae.architecture == "topk":
-            refine_topk(control, sae, projections, target, X)
+            refine_topk(control, sae, projections, target, X, rules.topk_rounds)
     control.save_model(out)
     return load_sae_folder(out)
 
 
-def cached_control(sae: LoadedSAE, X: np.ndarray, seed: int) -> LoadedSAE:
+def cached_control(sae: LoadedSAE, X: np.ndarray, rules: ControlRules) -> LoadedSAE:
     """The control under ``$SAEPROBE_CACHE/controls/``, keyed by the SAE's weights hash, the
-    seed and the calibration rows; built in a staging folder and renamed, so a crash leaves no
-    half-written control."""
-    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()).hexdigest()[:12]
-    folder = cache_root() / "controls" / f"{sae.weights_hash[:16]}-seed{seed}-{digest}"
+    seed, the TopK rounds and the calibration rows; built in a staging folder and renamed, so a
+    crash leaves no half-written control."""
+    key = f"{sae.weights_hash[:16]}-seed{rules.seed}-r{rules.topk_rounds}-{sha256_array(X)[:12]}"
+    folder = cache_root() / "controls" / key
     if (folder / WEIGHTS_FILE).is_file():
         return load_sae_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".staging-") as staging:
-        build_control(sae, X, seed, Path(staging) / "sae")
+        build_control(sae, X, rules, Path(staging) / "sae")
         (Path(staging) / "sae").rename(folder)
     return load_sae_folder(folder)
 
@@ -106,14 +106,14 @@ def refine_topk(
     projections: np.ndarray,
     target: np.ndarray,
     X: np.ndarray,
+    rounds: int,
 ) -> None:
     """Under TopK a latent's rate also depends on the others: rescale each latent's quantile
     level by target / measured rate and recompute its bias, for a few rounds."""
     floor = 1.0 / len(X)
     level = target.copy()
-    probe = LoadedSAE(original.path, control, original.architecture, original.d_in,
-                      original.d_sae, original.hook, "")  # fmt: skip
-    for _ in range(TOPK_ROUNDS):
+    probe = with_module(original, control)
+    for _ in range(rounds):
         measured = firing_rates(probe, X)
         level = np.clip(level * (target + floor) / (measured + floor), 0.0, 1.0)
         set_biases(control, quantile_biases(control, projections, level))

@@ -5,7 +5,6 @@ Only safetensors weights are read: a submitted file is never unpickled.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,25 +12,32 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchmark.activations.models import sha256_file
-
-CFG_FILE = "cfg.json"
-WEIGHTS_FILE = "sae_weights.safetensors"
-
-
-class SAELoadError(ValueError):
-    """A folder that is not a loadable SAELens SAE."""
+from benchmark.hashing import sha256_file
+from benchmark.saes.cfg import WEIGHTS_FILE, SAECfg, SAELoadError, read_sae_cfg
 
 
 @dataclass(frozen=True)
 class LoadedSAE:
     path: Path
     sae: Any
-    architecture: str
-    d_in: int
-    d_sae: int
-    hook: str | None
+    cfg: SAECfg
     weights_hash: str
+
+    @property
+    def architecture(self) -> str:
+        return self.cfg.architecture
+
+    @property
+    def d_in(self) -> int:
+        return self.cfg.d_in
+
+    @property
+    def d_sae(self) -> int:
+        return self.cfg.d_sae
+
+    @property
+    def hook(self) -> str | None:
+        return self.cfg.hook_name
 
     def encode(self, activations: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """Latent activations [N, d_sae] (float32) for activations [N, d_in]."""
@@ -47,32 +53,25 @@ class LoadedSAE:
         return np.concatenate(parts) if parts else np.zeros((0, self.d_sae), np.float32)
 
 
-def read_cfg(folder: Path) -> dict[str, Any]:
-    for name in (CFG_FILE, WEIGHTS_FILE):
-        if not (folder / name).is_file():
-            raise SAELoadError(f"{folder} has no {name}: not a SAELens SAE folder")
-    try:
-        cfg: dict[str, Any] = json.loads((folder / CFG_FILE).read_text())
-    except json.JSONDecodeError as error:
-        raise SAELoadError(f"{folder / CFG_FILE} is not valid JSON: {error}") from error
-    return cfg
-
-
-def load_sae_folder(folder: Path, device: str = "cpu") -> LoadedSAE:
-    """Load with SAELens's own classes (dispatch on the cfg's ``architecture``)."""
+def load_sae_folder(
+    folder: Path, device: str = "cpu", weights_hash: str | None = None
+) -> LoadedSAE:
+    """Load with SAELens's own classes (dispatch on the cfg's ``architecture``). A caller that
+    has already hashed the weights passes ``weights_hash``, so they are hashed once."""
     from sae_lens import SAE
 
     folder = folder.expanduser().resolve()
-    cfg = read_cfg(folder)
+    cfg = read_sae_cfg(folder)
     sae = SAE.load_from_disk(str(folder), device=device)
     sae.eval()
-    hook = cfg.get("metadata", {}).get("hook_name") or cfg.get("hook_name")
     return LoadedSAE(
         path=folder,
         sae=sae,
-        architecture=str(cfg.get("architecture", "standard")),
-        d_in=int(sae.cfg.d_in),
-        d_sae=int(sae.cfg.d_sae),
-        hook=hook,
-        weights_hash=sha256_file(folder / WEIGHTS_FILE),
+        cfg=cfg,
+        weights_hash=weights_hash or sha256_file(folder / WEIGHTS_FILE),
     )
+
+
+def with_module(sae: LoadedSAE, module: Any) -> LoadedSAE:
+    """The same SAE description around another SAELens module (a control being calibrated)."""
+    return LoadedSAE(sae.path, module, sae.cfg, "")

@@ -10,7 +10,7 @@ from typing import Literal
 
 import numpy as np
 
-from benchmark.activations.ragged import Ragged
+from benchmark.ragged import Ragged
 from benchmark.saes.load import LoadedSAE
 
 CHUNK_TOKENS = 8192

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,46 +16,7 @@ import torch
 from benchmark.activations.extract import tokenize
 from benchmark.activations.hooks import Hook, capture
 from benchmark.activations.models import LoadedModel
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """One architecture: SAELens's training class name, its settings, and the manifest's name."""
-
-    architecture: str
-    trainer_class: str
-    settings: dict[str, Any] = field(default_factory=dict)
-
-
-def recipes(width: int, k: int) -> dict[str, Recipe]:
-    """Sparsity settings chosen so every architecture lands near L0 = k on held-out corpus
-    tokens (measured: ReLU with l1 2.0 gave L0 155, JumpReLU with SAELens's defaults 1,620)."""
-    matryoshka = [width // 16, width // 4, width]
-    return {
-        "relu": Recipe("standard", "StandardTrainingSAE", {"l1_coefficient": 8.0}),
-        "topk": Recipe("topk", "TopKTrainingSAE", {"k": k}),
-        "batchtopk": Recipe("batchtopk", "BatchTopKTrainingSAE", {"k": k}),
-        "jumprelu": Recipe(
-            "jumprelu",
-            "JumpReLUTrainingSAE",
-            {"l0_coefficient": 5.0, "jumprelu_init_threshold": 1.5},
-        ),
-        "matryoshka": Recipe(
-            "matryoshka_batchtopk",
-            "MatryoshkaBatchTopKTrainingSAE",
-            {"k": k, "matryoshka_widths": matryoshka},
-        ),
-    }
-
-
-@dataclass(frozen=True)
-class TrainingSettings:
-    width: int = 2048
-    k: int = 32
-    samples: int = 800_000
-    batch_size: int = 1024
-    lr: float = 4e-4
-    seed: int = 0
+from benchmark.saes.recipes import Recipe, TrainingSettings, recipes
 
 
 def corpus_activations(

@@ -7,60 +7,37 @@ wrong results without an error, so a missing tensor is a rejection, never a defa
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
 
-from benchmark.saes.load import CFG_FILE, WEIGHTS_FILE
+from benchmark.errors import SaeprobeError
+from benchmark.saes.cfg import WEIGHTS_FILE, Expected, SAECfg, expected_tensors, read_sae_cfg
 from benchmark.submissions.manifest import SAVED_AS, Manifest
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz")
 DECODER_NORM_RANGE = (1e-3, 1e3)
 
 
-class SubmissionError(ValueError):
+class SubmissionError(SaeprobeError, ValueError):
     """A submission that fails a check; the message is one line naming the field or tensor."""
 
 
-@dataclass(frozen=True)
-class Expected:
-    name: str
-    shape: tuple[str, ...]  # in terms of "d_in" and "d_sae"
-
-
-COMMON = (
-    Expected("W_enc", ("d_in", "d_sae")),
-    Expected("W_dec", ("d_sae", "d_in")),
-    Expected("b_dec", ("d_in",)),
-)
-TENSORS: dict[str, tuple[Expected, ...]] = {
-    "standard": (*COMMON, Expected("b_enc", ("d_sae",))),
-    "topk": (*COMMON, Expected("b_enc", ("d_sae",))),
-    "jumprelu": (*COMMON, Expected("b_enc", ("d_sae",)), Expected("threshold", ("d_sae",))),
-    "gated": (
-        *COMMON,
-        Expected("b_gate", ("d_sae",)),
-        Expected("r_mag", ("d_sae",)),
-        Expected("b_mag", ("d_sae",)),
-    ),
-}
-
-
-def check_sae_folder(folder: Path, manifest: Manifest, hook_width: int) -> dict[str, Any]:
-    """Every static check; returns the cfg. Raises ``SubmissionError`` at the first failure."""
-    cfg = read_cfg_json(folder)
+def check_sae_folder(
+    folder: Path, manifest: Manifest, hook_width: int, cfg: SAECfg | None = None
+) -> SAECfg:
+    """Every static check; returns the cfg (read here unless the caller has read it).
+    Raises ``SubmissionError`` at the first failure."""
+    cfg = cfg or read_sae_cfg(folder)
     refuse_pickles(folder)
-    saved_as = str(cfg.get("architecture", "standard"))
+    saved_as = cfg.architecture
     if SAVED_AS[manifest.architecture] != saved_as:
         raise SubmissionError(
             f"architecture: the manifest says {manifest.architecture!r} (saved by SAELens as "
             f"{SAVED_AS[manifest.architecture]!r}) but cfg.json says {saved_as!r}"
         )
-    dims = {"d_in": int(cfg["d_in"]), "d_sae": int(cfg["d_sae"])}
+    dims = {"d_in": cfg.d_in, "d_sae": cfg.d_sae}
     if dims["d_in"] != hook_width:
         raise SubmissionError(
             f"d_in: the SAE reads {dims['d_in']} dimensions but {manifest.hook} of "
@@ -71,34 +48,13 @@ def check_sae_folder(folder: Path, manifest: Manifest, hook_width: int) -> dict[
             f"width: the manifest says {manifest.width}, cfg.json d_sae {dims['d_sae']}"
         )
     tensors = read_tensors(folder / WEIGHTS_FILE)
-    check_tensor_shapes(tensors, TENSORS[saved_as], dims)
+    check_tensor_shapes(tensors, expected_tensors(saved_as), dims)
     for name, array in tensors.items():
         if not np.isfinite(array).all():
             raise SubmissionError(
                 f"tensor {name}: {np.size(array) - np.isfinite(array).sum()} non-finite values"
             )
     check_decoder_norms(tensors["W_dec"])
-    return cfg
-
-
-def read_cfg_json(folder: Path) -> dict[str, Any]:
-    for name in (CFG_FILE, WEIGHTS_FILE):
-        if not (folder / name).is_file():
-            raise SubmissionError(f"{name}: missing from {folder}")
-    try:
-        cfg = json.loads((folder / CFG_FILE).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise SubmissionError(f"{CFG_FILE}: not valid JSON ({error})") from error
-    if not isinstance(cfg, dict):
-        raise SubmissionError(f"{CFG_FILE}: not a JSON object")
-    for key in ("d_in", "d_sae"):
-        if not isinstance(cfg.get(key), int) or cfg[key] < 1:
-            raise SubmissionError(f"{CFG_FILE}: {key} must be a positive integer")
-    architecture = cfg.get("architecture", "standard")
-    if architecture not in TENSORS:
-        raise SubmissionError(
-            f"{CFG_FILE}: architecture {architecture!r} is not one of {', '.join(TENSORS)}"
-        )
     return cfg
 
 

@@ -16,12 +16,23 @@ from typing import Any
 import numpy as np
 
 from benchmark import __version__
-from benchmark.activations.models import ModelRef, hidden_size, resolve_model, sha256_file
+from benchmark.activations.catalog import ModelRef
+from benchmark.activations.models import hidden_size, resolve_model
 from benchmark.atomic_io import write_text_atomic
-from benchmark.saes.load import CFG_FILE, WEIGHTS_FILE, load_sae_folder
+from benchmark.errors import SaeprobeError
+from benchmark.hashing import sha256_file
+from benchmark.protocols.protocol import ValidationRules
+from benchmark.saes.cfg import CFG_FILE, WEIGHTS_FILE, SAECfg
+from benchmark.saes.load import LoadedSAE, load_sae_folder
+from benchmark.saes.measure import Measured, measure
 from benchmark.submissions.checks import SubmissionError, check_sae_folder
-from benchmark.submissions.manifest import MANIFEST_FILE, Manifest, manifest_yaml, read_manifest
-from benchmark.submissions.measure import claim_problems, measure
+from benchmark.submissions.manifest import (
+    MANIFEST_FILE,
+    Claims,
+    Manifest,
+    manifest_yaml,
+    read_manifest,
+)
 from benchmark.submissions.store import SAE_DIR, VALIDATION_FILE, submission_dir
 
 
@@ -59,14 +70,19 @@ def open_submission(submission_id: str, root: Path | None = None) -> Submission:
 
 
 def submit(
-    source: Path, manifest: Manifest, copy: bool = True, root: Path | None = None
+    source: Path,
+    manifest: Manifest,
+    copy: bool = True,
+    root: Path | None = None,
+    cfg: SAECfg | None = None,
 ) -> Submission:
-    """Check ``source`` against ``manifest`` and create the submission folder atomically."""
+    """Check ``source`` against ``manifest`` and create the submission folder atomically;
+    ``cfg`` is the source's cfg when the caller has read it already."""
     target = submission_dir(manifest.id, root)
     if target.exists():
         raise SubmissionError(f"id: {manifest.id!r} already exists at {target}")
     source = source.expanduser().resolve()
-    check_sae_folder(source, manifest, hook_width(manifest))
+    check_sae_folder(source, manifest, hook_width(manifest), cfg)
     recorded = manifest.model_copy(
         update={
             "sae": manifest.sae.model_copy(update={"folder": SAE_DIR if copy else str(source)}),
@@ -95,23 +111,31 @@ def model_for(manifest: Manifest) -> ModelRef:
     return resolve_model(manifest.model)
 
 
-def validate(submission: Submission, rows: Callable[[], np.ndarray]) -> dict[str, Any]:
+def validate(
+    submission: Submission, rows: Callable[[], np.ndarray], rules: ValidationRules
+) -> dict[str, Any]:
     """The static checks and the weights hash first, then L0 and explained variance measured
-    on benchmark activations (``rows()``, only computed once the checks pass); writes
-    ``validation.json`` only when everything passes."""
+    on benchmark activations (``rows()``, only computed once the checks pass) against the
+    claims, within the protocol's tolerances; writes ``validation.json`` only when everything
+    passes."""
     record_path = submission.folder / VALIDATION_FILE
     try:
-        folder = check_submission(submission)
-        sae = load_sae_folder(folder)
+        folder, digest = check_submission(submission)
+        sae = load_sae_folder(folder, weights_hash=digest)
         measured = measure(sae, rows())
-        manifest = submission.manifest
-        problems = claim_problems(measured, manifest.claims.l0, manifest.claims.explained_variance)
+        problems = claim_problems(measured, submission.manifest.claims, rules)
         if problems:
             raise SubmissionError(problems[0])
-    except ValueError:  # any rejection (SubmissionError, SAELoadError, ...) voids a record
+    except SaeprobeError:  # any rejection voids an earlier record
         record_path.unlink(missing_ok=True)
         raise
-    record = {
+    record = validation_record(submission, sae, measured)
+    write_text_atomic(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record
+
+
+def validation_record(submission: Submission, sae: LoadedSAE, measured: Measured) -> dict[str, Any]:
+    return {
         "id": submission.id,
         "status": "validated",
         "weights_sha256": sae.weights_hash,
@@ -122,12 +146,28 @@ def validate(submission: Submission, rows: Callable[[], np.ndarray]) -> dict[str
         "measured": asdict(measured),
         "harness_version": __version__,
     }
-    write_text_atomic(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")
-    return record
 
 
-def check_submission(submission: Submission) -> Path:
-    """Static checks and the recorded weights hash; returns the SAE folder."""
+def claim_problems(measured: Measured, claims: Claims, rules: ValidationRules) -> list[str]:
+    """One line per claim the measurement contradicts."""
+    problems = []
+    l0, ev, factor = claims.l0, claims.explained_variance, rules.l0_factor
+    if l0 is not None and not (l0 / factor <= measured.l0 <= l0 * factor + 1):
+        problems.append(
+            f"claims.l0: claimed {l0:g}, measured {measured.l0:.1f} on benchmark activations "
+            f"(allowed: within a factor of {factor:g})"
+        )
+    if ev is not None and ev - measured.explained_variance > rules.ev_margin:
+        problems.append(
+            f"claims.explained_variance: claimed {ev:.3f}, measured "
+            f"{measured.explained_variance:.3f} on benchmark activations "
+            f"(allowed shortfall {rules.ev_margin:g})"
+        )
+    return problems
+
+
+def check_submission(submission: Submission) -> tuple[Path, str]:
+    """Static checks and the recorded weights hash; returns the SAE folder and that hash."""
     manifest = submission.manifest
     folder = submission.sae_folder()
     check_sae_folder(folder, manifest, hook_width(manifest))
@@ -137,4 +177,14 @@ def check_submission(submission: Submission) -> Path:
             f"weights_sha256: {WEIGHTS_FILE} hashes to {digest[:12]}..., the manifest records "
             f"{manifest.weights_sha256[:12]}..."
         )
-    return folder
+    return folder, digest
+
+
+def require_validated(submission: Submission, weights_hash: str) -> None:
+    """Evaluation needs a validation of exactly these weights."""
+    validation = submission.validation()
+    if validation is None or validation.get("weights_sha256") != weights_hash:
+        raise SubmissionError(
+            f"{submission.id} is not validated for these weights: "
+            f"run `saeprobe validate {submission.id}` first"
+        )

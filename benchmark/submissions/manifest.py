@@ -16,6 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from benchmark.errors import SaeprobeError
+
 SCHEMA_PATH = Path(__file__).parent / "submission.schema.json"
 MANIFEST_FILE = "submission.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -32,7 +34,7 @@ SAVED_AS: dict[str, str] = {
 }
 
 
-class ManifestError(ValueError):
+class ManifestError(SaeprobeError, ValueError):
     """A manifest that does not parse or validate; the message is one line."""
 
 

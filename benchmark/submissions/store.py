@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from benchmark.submissions.manifest import MANIFEST_FILE, check_id
+from benchmark.submissions.manifest import MANIFEST_FILE, ManifestError, check_id
 
 VALIDATION_FILE = "validation.json"
 RESULTS_DIR = "results"
@@ -25,7 +25,7 @@ def submission_dir(submission_id: str, root: Path | None = None) -> Path:
     root = (root or submissions_root()).resolve()
     folder = (root / check_id(submission_id)).resolve()
     if folder.parent != root:
-        raise ValueError(f"id {submission_id!r} resolves outside {root}")
+        raise ManifestError(f"id {submission_id!r} resolves outside {root}")
     return folder
 
 

@@ -16,35 +16,17 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from benchmark.regimes.cells import CellSplit, RegimeName
+from benchmark.errors import SaeprobeError
+from benchmark.regimes.cells import RegimeName
 from benchmark.results.schema import ResultRecord
-from benchmark.run import CellRunner, run_job
+from benchmark.run.jobs import Job, run_job
 
 POLL_SECONDS = 0.2
 PARENT_CHECK_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class Job:
-    path: Path
-    header: ResultRecord
-    cells: Sequence[CellSplit]
-    runner: CellRunner
-
-    @property
-    def key(self) -> tuple[str, RegimeName]:
-        return self.header.dataset, self.header.regime
-
-
-def default_workers() -> int:
-    """One worker per CPU this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def execute(
@@ -52,7 +34,7 @@ def execute(
 ) -> dict[tuple[str, RegimeName], ResultRecord]:
     """Run every job; with one worker, in this process."""
     if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+        raise SaeprobeError(f"--workers must be at least 1, got {workers}")
     if workers == 1 or len(jobs) <= 1:
         return {job.key: _run_job_here(job, bars[job.key[1]]) for job in jobs}
     return _execute_in_pool(jobs, min(workers, len(jobs)), bars)
@@ -115,10 +97,10 @@ def _follow(
 
 
 def _run_job_here(job: Job, bar: tqdm) -> ResultRecord:
-    return run_job(job.path, job.header, job.cells, job.runner, bar.update)
+    return run_job(job, bar.update)
 
 
 def _run_job_in_worker(job: Job) -> ResultRecord:
     regime = job.header.regime
     report: Callable[[], object] = lambda: _finished_cells.put(regime)  # noqa: E731
-    return run_job(job.path, job.header, job.cells, job.runner, report)
+    return run_job(job, report)

@@ -1,0 +1,1 @@
+"""Running an evaluation: context -> jobs -> executor; cells -> arms (imports point down)."""

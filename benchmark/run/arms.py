@@ -1,0 +1,147 @@
+"""The two arms of an evaluation: baselines on raw activations (computed once per model, hook
+and protocol, then reused) and an SAE's probes, compared cell by cell through the quiver. An arm
+plans its (dataset, regime) jobs and hands them to the executor; what a cell computes lives in
+``cells``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.errors import SaeprobeError
+from benchmark.probes.registry import BASELINES
+from benchmark.probes.sae_probe import sae_k_values
+from benchmark.regimes.cells import RegimeName
+from benchmark.results.schema import Arm, ResultRecord
+from benchmark.results.store import baselines_dir, load_record, record_path
+from benchmark.run.cells import SAECells, baseline_cell
+from benchmark.run.context import DatasetArrays, RunContext, provenance
+from benchmark.run.executor import execute
+from benchmark.run.jobs import (
+    CellRunner,
+    Job,
+    count_by_regime,
+    plan_cells,
+    record_header,
+    regime_bars,
+)
+from benchmark.saes.load import LoadedSAE
+from benchmark.saes.pooling import pooled_latents
+
+Records = dict[tuple[str, RegimeName], ResultRecord]
+
+
+RunnerFactory = Callable[[DatasetArrays], Callable[[RegimeName], CellRunner]]
+
+
+def run_arm(
+    ctx: RunContext,
+    arm: Arm,
+    arrays: Sequence[DatasetArrays],
+    regimes: Sequence[RegimeName],
+    root: Path,
+    runners: RunnerFactory,
+    sae: tuple[str, str] | None = None,
+) -> Records:
+    """Run one arm over every (dataset, regime) job on ``ctx.workers`` processes;
+    ``runners(item)`` prepares a dataset once (e.g. encodes its SAE latents) and returns the
+    picklable cell runner of each regime."""
+    plan = plan_cells(arrays, ctx.protocol, regimes)
+    jobs = []
+    for item in arrays:
+        prov = provenance(ctx, item, sae)
+        runner_for = runners(item)
+        dataset = item.data.dataset_id
+        jobs += [
+            Job(
+                record_path(root, dataset, item.data_key(ctx.dtype), regime),
+                record_header(arm, ctx, dataset, regime, prov),
+                plan[(dataset, regime)],
+                runner_for(regime),
+            )
+            for regime in regimes
+        ]
+    bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, arm)
+    try:
+        return execute(jobs, ctx.workers, bars)
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+def run_baselines(
+    ctx: RunContext,
+    arrays: Sequence[DatasetArrays],
+    regimes: Sequence[RegimeName],
+    names: tuple[str, ...] = BASELINES,
+) -> Records:
+    """Baseline records for every (dataset, regime), computing only the missing cells."""
+
+    def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
+        return lambda _regime: functools.partial(baseline_cell, ctx, names, item)
+
+    root = baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)
+    return run_arm(ctx, "baselines", arrays, regimes, root, runners)
+
+
+def run_sae(
+    ctx: RunContext,
+    arrays: Sequence[DatasetArrays],
+    regimes: Sequence[RegimeName],
+    sae: LoadedSAE,
+    baselines: Records,
+    out_dir: Path,
+    arm: Arm = "sae",
+) -> Records:
+    """SAE-probe records with the quiver against the stored baselines of the same cells;
+    ``arm`` is ``control`` for an SAE's random control."""
+
+    def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
+        latents = sae.encode(np.asarray(item.X))
+        latents_ood = sae.encode(np.asarray(item.X_ood)) if item.X_ood is not None else None
+        pooled = (
+            pooled_latents(sae, item.tokens, ctx.protocol.multitoken.pooling)
+            if "multitoken" in regimes and item.tokens is not None
+            else None
+        )
+
+        def for_regime(regime: RegimeName) -> CellRunner:
+            cells = baselines[(item.data.dataset_id, regime)].cells
+            ks = sae_k_values(ctx.protocol.sae_probe, regime, sae.d_sae)
+            reference = {cell.key: cell for cell in cells}
+            if regime == "multitoken":
+                if pooled is None:
+                    raise SaeprobeError(f"{item.data.dataset_id}: multitoken needs all-token rows")
+                return SAECells(ctx, pooled, None, ks, reference)
+            return SAECells(ctx, latents, latents_ood, ks, reference)
+
+        return for_regime
+
+    identity = (str(sae.path), sae.weights_hash)
+    return run_arm(ctx, arm, arrays, regimes, out_dir, runners, identity)
+
+
+def finished_records(
+    ctx: RunContext, arrays: Sequence[DatasetArrays], regimes: Sequence[RegimeName], root: Path
+) -> Records | None:
+    """The records under ``root`` when every planned cell is already in them (a shipped or
+    finished evaluation), else None. Nothing needs computing then: not even the baselines."""
+    plan = plan_cells(arrays, ctx.protocol, regimes)
+    found: Records = {}
+    for item in arrays:
+        dataset = item.data.dataset_id
+        for regime in regimes:
+            if not plan[(dataset, regime)]:
+                continue  # e.g. covariate shift without an OOD test set: no record is written
+            record = load_record(record_path(root, dataset, item.data_key(ctx.dtype), regime))
+            done = {cell.key for cell in record.cells} if record is not None else set()
+            if record is None or record.protocol_hash != ctx.protocol.content_hash():
+                return None
+            if any(split.cell.key not in done for split in plan[(dataset, regime)]):
+                return None
+            found[(dataset, regime)] = record
+    return found

@@ -1,0 +1,207 @@
+"""What one cell computes: its matrices, every probe family selected, refit and scored, and its
+result record entry; for the SAE arm, the quiver against the stored baseline cell. Runners here
+are picklable (module-level functions and frozen dataclasses over plain data), because the
+executor's workers are spawned."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from benchmark.errors import SaeprobeError
+from benchmark.probes.attention import run_attention
+from benchmark.probes.base import Family, Params
+from benchmark.probes.registry import baseline_families
+from benchmark.probes.sae_probe import rank_latents, sae_family
+from benchmark.probes.search import (
+    EngineChoice,
+    ProbeOutcome,
+    Search,
+    choose_all,
+    refit_and_score,
+    resolve_engine,
+)
+from benchmark.protocols.protocol import Protocol
+from benchmark.regimes.cells import CellSplit
+from benchmark.results.comparisons import Scored, quiver
+from benchmark.results.schema import CellResult, MethodResult, QuiverResult
+from benchmark.run.context import DatasetArrays, RunContext
+from benchmark.selection import Strategy, plan_validation
+
+
+def cell_matrices(
+    split: CellSplit, X: np.ndarray, X_ood: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(X_train, X_test) for a cell; the test rows come from the OOD array under covariate shift."""
+    test_source = X_ood if split.test_split == "ood" else X
+    if test_source is None:
+        raise SaeprobeError(f"{split.cell.key} needs OOD activations")
+    return np.asarray(X[split.train], np.float64), np.asarray(test_source[split.test], np.float64)
+
+
+def run_families(
+    families: Sequence[Family],
+    split: CellSplit,
+    X_train: np.ndarray,
+    X_test: np.ndarray,
+    protocol: Protocol,
+    device: str = "cpu",
+    engine: EngineChoice = "auto",
+    chosen: Sequence[tuple[Params, float]] | None = None,
+) -> tuple[list[ProbeOutcome], Strategy]:
+    """Select, refit and score every family on one cell. ``chosen`` holds selections already
+    made (e.g. in one batched solve over many cells); without it the cell's searches run here,
+    batched together under the batched engine."""
+    plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
+    if chosen is None:
+        searches = [Search(family, X_train, split.train_labels, plan) for family in families]
+        chosen = choose_all(searches, resolve_engine(engine, device), device)
+    outcomes = [
+        refit_and_score(family, choice, X_train, split.train_labels, X_test, split.test_labels)
+        for family, choice in zip(families, chosen, strict=True)
+    ]
+    return outcomes, plan.strategy
+
+
+def method_result(outcome: ProbeOutcome) -> MethodResult:
+    val = None if np.isnan(outcome.val_auc) else outcome.val_auc
+    params = {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in outcome.params.items()
+        if k != "fixed_latents"
+    }
+    return MethodResult(
+        method=outcome.method,
+        params=params,
+        val_auc=val,
+        test_auc=outcome.test_auc,
+        test_accuracy=outcome.test_accuracy,
+        iterations=outcome.iterations,
+    )
+
+
+def cell_scores(split: CellSplit, outcomes: Sequence[ProbeOutcome]) -> dict[str, np.ndarray]:
+    key = split.cell.key
+    scores = {f"{key}/test_rows": split.test.astype(np.int32)}
+    scores[f"{key}/test_labels"] = split.test_labels.astype(np.int8)
+    for outcome in outcomes:  # float32: the sidecars ship with submissions, half the size
+        scores[f"{key}/{outcome.method}"] = outcome.test_scores.astype(np.float32)
+    return scores
+
+
+def base_cell_result(
+    split: CellSplit, strategy: str, outcomes: Sequence[ProbeOutcome]
+) -> CellResult:
+    cell = split.cell
+    return CellResult(
+        dataset=cell.dataset,
+        regime=cell.regime,
+        level=cell.level,
+        seed=cell.seed,
+        n_train=len(split.train),
+        n_test=len(split.test),
+        test_split=split.test_split,
+        selection=strategy,
+        methods=[method_result(o) for o in outcomes],
+    )
+
+
+def baseline_cell(
+    ctx: RunContext, names: tuple[str, ...], item: DatasetArrays, split: CellSplit
+) -> tuple[CellResult, dict[str, np.ndarray]]:
+    families = baseline_families(ctx.protocol, names)  # closures do not pickle: built per cell
+    X_train, X_test = cell_matrices(split, item.X, item.X_ood)
+    outcomes, strategy = run_families(
+        families, split, X_train, X_test, ctx.protocol, ctx.device, ctx.engine
+    )
+    if split.cell.regime == "multitoken":
+        outcomes.append(attention_outcome(item, split, ctx.protocol))
+    return base_cell_result(split, strategy, outcomes), cell_scores(split, outcomes)
+
+
+def attention_outcome(item: DatasetArrays, split: CellSplit, protocol: Protocol) -> ProbeOutcome:
+    """The attention probe on the cell's all-token rows, selected on the cell's own plan."""
+    if item.tokens is None:
+        raise SaeprobeError(f"{split.cell.key} needs all-token activations")
+    plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
+    train, test = item.tokens.take(split.train), item.tokens.take(split.test)
+    rules = protocol.multitoken.attention
+    return run_attention(train, split.train_labels, test, split.test_labels, plan, rules)
+
+
+@dataclass(frozen=True, eq=False)
+class SAECells:
+    """The SAE arm's runner for one (dataset, regime): the probes of every k on each cell, and
+    the quiver against the stored baseline cell. Under the batched engine, ``prepare`` selects
+    C for all pending cells and k values in one batched solve (run_job calls it)."""
+
+    ctx: RunContext
+    latents: np.ndarray
+    latents_ood: np.ndarray | None
+    ks: Sequence[int]
+    reference: dict[str, CellResult]
+    chosen: dict[str, list[tuple[Params, float]]] | None = None
+
+    def families(self, split: CellSplit, Z_train: np.ndarray) -> list[Family]:
+        rules = self.ctx.protocol.sae_probe
+        ranked = (
+            None
+            if rules.rank_within_folds
+            else tuple(rank_latents(Z_train, split.train_labels).tolist())
+        )
+        return [sae_family(rules, k, ranked) for k in self.ks]
+
+    def searches(self, split: CellSplit) -> list[Search]:
+        Z_train, _ = cell_matrices(split, self.latents, self.latents_ood)
+        plan = plan_validation(split.train_labels, self.ctx.protocol.selection, split.cell.seed)
+        return [
+            Search(family, Z_train, split.train_labels, plan)
+            for family in self.families(split, Z_train)
+        ]
+
+    def prepare(self, splits: Sequence[CellSplit]) -> SAECells:
+        engine = resolve_engine(self.ctx.engine, self.ctx.device)
+        if engine != "batched":
+            return self
+        per_cell = [self.searches(split) for split in splits]
+        flat = choose_all([s for searches in per_cell for s in searches], engine, self.ctx.device)
+        chosen, start = {}, 0
+        for split, searches in zip(splits, per_cell, strict=True):
+            chosen[split.cell.key] = flat[start : start + len(searches)]
+            start += len(searches)
+        return replace(self, chosen=chosen)
+
+    def __call__(self, split: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
+        Z_train, Z_test = cell_matrices(split, self.latents, self.latents_ood)
+        chosen = self.chosen.get(split.cell.key) if self.chosen is not None else None
+        outcomes, strategy = run_families(
+            self.families(split, Z_train), split, Z_train, Z_test, self.ctx.protocol,
+            self.ctx.device, self.ctx.engine, chosen,
+        )  # fmt: skip
+        return quivered(self.ctx, split, outcomes, strategy, self.reference[split.cell.key])
+
+
+def quivered(
+    ctx: RunContext,
+    split: CellSplit,
+    outcomes: list[ProbeOutcome],
+    strategy: Strategy,
+    baseline: CellResult,
+) -> tuple[CellResult, dict[str, np.ndarray]]:
+    """The SAE cell's result with its quiver against the baseline cell."""
+    arrows = quiver(
+        [Scored.of(m.method, m.val_auc, m.test_auc) for m in baseline.methods],
+        [Scored.of(o.method, o.val_auc, o.test_auc) for o in outcomes],
+        ctx.protocol.quiver.ties,
+    )
+    result = base_cell_result(split, strategy, outcomes)
+    result.quiver = QuiverResult(
+        baseline_methods=list(arrows.baselines.methods),
+        baseline_test_auc=arrows.baselines.test_auc,
+        with_sae_methods=list(arrows.with_sae.methods),
+        with_sae_test_auc=arrows.with_sae.test_auc,
+        delta=arrows.delta,
+    )
+    return result, cell_scores(split, outcomes)

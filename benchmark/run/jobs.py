@@ -1,0 +1,136 @@
+"""Jobs: one per (arm, dataset, regime). A job's record is rewritten after every finished cell,
+so an interrupted run resumes where it stopped and finished cells are never recomputed. Jobs know
+nothing of how they are scheduled (``executor``) or what a cell computes (the runner they are
+handed, from ``cells``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
+
+from benchmark.errors import SaeprobeError
+from benchmark.protocols.protocol import Protocol
+from benchmark.regimes.cells import CellSplit, RegimeName
+from benchmark.regimes.generate import dataset_cells
+from benchmark.results.schema import Arm, CellResult, Provenance, ResultRecord
+from benchmark.results.store import load_record, load_scores, save_record
+from benchmark.run.context import DatasetArrays, RunContext
+
+CellRunner = Callable[[CellSplit], tuple[CellResult, dict[str, np.ndarray]]]
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    header: ResultRecord
+    cells: Sequence[CellSplit]
+    runner: CellRunner
+
+    @property
+    def key(self) -> tuple[str, RegimeName]:
+        return self.header.dataset, self.header.regime
+
+
+def run_job(job: Job, on_cell: Callable[[], object]) -> ResultRecord:
+    """Run the job's cells not yet in its record; save after each one and call ``on_cell`` for
+    every cell, finished now or before."""
+    path, header = job.path, job.header
+    record = load_record(path) or header
+    check_same_run(path, record, header)
+    scores = load_scores(path)
+    done = {cell.key for cell in record.cells}
+    pending = [split for split in job.cells if split.cell.key not in done]
+    run_cell, shared = prepared(job.runner, pending)
+    for split in job.cells:
+        if split.cell.key not in done:
+            started = time.perf_counter()
+            with threadpool_limits(limits=1):
+                result, new_scores = run_cell(split)
+            result.seconds = round(time.perf_counter() - started + shared, 3)
+            record.cells.append(result)
+            scores.update(new_scores)
+            save_record(path, record, scores)
+        on_cell()
+    return record
+
+
+def prepared(run_cell: CellRunner, pending: Sequence[CellSplit]) -> tuple[CellRunner, float]:
+    """A runner with an optional ``prepare(splits)`` does work shared by all pending cells at
+    once (the batched engine's selection over a whole regime); each cell's recorded seconds
+    carry an equal share of that time."""
+    prepare = getattr(run_cell, "prepare", None)
+    if prepare is None or not pending:
+        return run_cell, 0.0
+    started = time.perf_counter()
+    with threadpool_limits(limits=1):
+        ready = prepare(pending)
+    return ready, (time.perf_counter() - started) / len(pending)
+
+
+def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> None:
+    """Refuse to extend a record made under another protocol, model, SAE or data."""
+    mine = header.model_dump(exclude={"cells", "provenance"})
+    theirs = stored.model_dump(exclude={"cells", "provenance"})
+    keys = ("model_weights_hash", "hook", "activation_dtype", "sae_weights_hash", "dataset_hashes")
+    for key in keys:
+        mine[key], theirs[key] = getattr(header.provenance, key), getattr(stored.provenance, key)
+    differing = [key for key in mine if mine[key] != theirs[key]]
+    if differing:
+        raise SaeprobeError(
+            f"{path} was computed with a different {', '.join(differing)}; move it away to "
+            "recompute"
+        )
+
+
+def regime_bars(cells: dict[RegimeName, int], progress: bool, label: str) -> dict[RegimeName, tqdm]:
+    """One progress bar per regime, so each shows its own rate and ETA."""
+    return {
+        regime: tqdm(
+            total=total,
+            desc=f"{label} {regime}",
+            unit="cell",
+            position=index,
+            disable=not progress,
+            leave=True,
+        )
+        for index, (regime, total) in enumerate(cells.items())
+    }
+
+
+def plan_cells(
+    arrays: Sequence[DatasetArrays], protocol: Protocol, regimes: Sequence[RegimeName]
+) -> dict[tuple[str, RegimeName], list[CellSplit]]:
+    plan: dict[tuple[str, RegimeName], list[CellSplit]] = {}
+    for item in arrays:
+        for regime in regimes:
+            plan[(item.data.dataset_id, regime)] = dataset_cells(
+                item.data, item.ood, protocol, [regime]
+            )
+    return plan
+
+
+def count_by_regime(
+    plan: dict[tuple[str, RegimeName], list[CellSplit]], regimes: Sequence[RegimeName]
+) -> dict[RegimeName, int]:
+    return {regime: sum(len(c) for (_, r), c in plan.items() if r == regime) for regime in regimes}
+
+
+def record_header(
+    arm: Arm, ctx: RunContext, dataset: str, regime: RegimeName, prov: Provenance
+) -> ResultRecord:
+    return ResultRecord(
+        arm=arm,
+        protocol=ctx.protocol.name,
+        protocol_hash=ctx.protocol.content_hash(),
+        dataset=dataset,
+        regime=regime,
+        provenance=prov,
+        cells=[],
+    )
