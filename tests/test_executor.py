@@ -11,6 +11,7 @@ import pytest
 from test_results import header, result, split
 from tqdm import tqdm
 
+from benchmark.errors import SaeprobeError
 from benchmark.regimes.cells import CellSplit
 from benchmark.results.schema import CellResult
 from benchmark.results.store import load_record, load_scores
@@ -60,7 +61,7 @@ def test_a_worker_error_stops_the_run_and_keeps_finished_cells(tmp_path: Path) -
 
 
 def test_workers_must_be_positive(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="workers must be at least 1"):
+    with pytest.raises(SaeprobeError, match="workers must be at least 1"):
         execute(jobs(tmp_path), 0, bars())  # type: ignore[arg-type]
 
 

@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from benchmark.errors import SaeprobeError
 from benchmark.protocols.protocol import load_protocol
 from benchmark.regimes.cells import CellSplit
 from benchmark.regimes.generate import dataset_cells, parse_regimes
@@ -127,5 +128,5 @@ def test_no_cell_ever_tests_on_a_training_row() -> None:
 
 
 def test_unknown_regime_is_rejected() -> None:
-    with pytest.raises(ValueError, match="unknown regime"):
+    with pytest.raises(SaeprobeError, match="unknown regime"):
         parse_regimes(["normal", "noise"])

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmark.errors import SaeprobeError
 from benchmark.regimes.cells import Cell, CellSplit
 from benchmark.results.schema import (
     SCHEMA_PATH,
@@ -106,10 +107,10 @@ def test_a_record_from_another_run_is_not_extended(tmp_path: Path) -> None:
     run_job(Job(path, header(), [split(4)], result), lambda: None)
     other = header()
     other.provenance = PROVENANCE.model_copy(update={"dataset_hashes": {"1_x": "b" * 64}})
-    with pytest.raises(ValueError, match="different dataset_hashes"):
+    with pytest.raises(SaeprobeError, match="different dataset_hashes"):
         run_job(Job(path, other, [split(4), split(8)], result), lambda: None)
     other = header().model_copy(update={"protocol_hash": "other"})
-    with pytest.raises(ValueError, match="different protocol_hash"):
+    with pytest.raises(SaeprobeError, match="different protocol_hash"):
         run_job(Job(path, other, [split(4)], result), lambda: None)
 
 

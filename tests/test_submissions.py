@@ -294,7 +294,7 @@ def test_submit_validate_eval_journey(
         arm: json.loads(next((results / arm / DATASET).glob("*/normal.json")).read_text())
         for arm in ("sae", "control")
     }
-    assert all(r["arm"] == "sae" and len(r["cells"]) == 1 for r in records.values())
+    assert all(r["arm"] == arm and len(r["cells"]) == 1 for arm, r in records.items())
     hashes = {r["provenance"]["sae_weights_hash"] for r in records.values()}
     assert len(hashes) == 2  # the control is its own SAE
 

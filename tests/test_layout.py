@@ -1,0 +1,67 @@
+"""The shape of the house: the command line starts without the heavy libraries, and only
+``benchmark/cli/`` parses arguments."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "benchmark"
+HEAVY = ("torch", "transformers", "sae_lens", "sklearn", "xgboost", "datasets")
+
+
+def imported_after(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["datasets", "ls", "--suite", "demo"], ["protocols", "ls"]],
+)
+def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:
+    code = (
+        "import contextlib, io\nfrom benchmark.cli.main import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    main({argv!r})"
+    )
+    loaded = imported_after(code)
+    assert not [name for name in HEAVY if name in loaded], argv
+
+
+def test_the_parser_module_imports_no_torch() -> None:
+    assert "torch" not in imported_after("import benchmark.cli.main")
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_only_the_cli_parses_arguments() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "cli" not in path.relative_to(PACKAGE).parts
+        and {"argparse", "benchmark.cli"} & {m.split(".cli.")[0] for m in imports_of(path)}
+    ]
+    assert offenders == []
+
+
+def test_run_imports_point_down() -> None:
+    """context <- jobs <- executor <- arms, and cells <- arms: no module imports one above."""
+    order = ["workers", "context", "jobs", "executor", "cells", "arms"]
+    for index, name in enumerate(order):
+        imported = imports_of(PACKAGE / "run" / f"{name}.py")
+        above = {f"benchmark.run.{other}" for other in order[index + 1 :]}
+        assert not imported & above, name

@@ -1,0 +1,82 @@
+"""Results migrations: historic records (``tests/historic_results/``, as shipped before the
+renovation) load and upgrade to exactly what the repository ships now, and the protocol-hash
+mapping is valid because the values moved into the protocol equal the old code constants."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from benchmark.protocols.protocol import Protocol, load_protocol
+from benchmark.results.migrations import PROTOCOL_HASHES, SECTIONS_ADDED_IN_2, legacy_hashes
+from benchmark.results.store import load_record, load_scores, results_dir
+
+HISTORIC = Path(__file__).parent / "historic_results"
+SHIPPED = Path(__file__).parent.parent / "submissions"
+OLD_V1 = "13e4b817308b50a2a7b25817e6e179245601b57e753f737237f4b62db55b04fd"
+
+# The constants as they stood in code before they moved into the protocol (commit 74d2185):
+# cli/evaluation.py CONTROL_ROWS and CONTROL_SUITE, the control seed protocol.seeds[0],
+# saes/control.py TOPK_ROUNDS, cli/submissions.py VALIDATION_ROWS, sample_rows' seed 0, and
+# submissions/measure.py L0_FACTOR and EV_MARGIN.
+OLD_CONSTANTS = {
+    "control": {"calibration_rows": 8192, "calibration_suite": "demo", "topk_rounds": 12},
+    "validation": {"rows": 4096, "seed": 0, "l0_factor": 2.0, "ev_margin": 0.2},
+}
+
+
+@pytest.mark.parametrize("name", ["v1", "paper"])
+def test_moved_values_equal_the_old_constants(name: str) -> None:
+    protocol = load_protocol(name)
+    for section, values in OLD_CONSTANTS.items():
+        assert getattr(protocol, section).model_dump(include=set(values)) == values
+    assert protocol.control.seed == protocol.seeds[0]  # the control's old seed
+
+
+@pytest.mark.parametrize("name", ["v1", "paper"])
+def test_the_old_protocol_is_the_new_one_without_the_moved_sections(name: str) -> None:
+    old_file = next((HISTORIC / "protocols").glob(f"{name}-*.yaml"))
+    old_raw = yaml.safe_load(old_file.read_text())
+    new = load_protocol(name)
+    assert new.model_dump(exclude={"description", *SECTIONS_ADDED_IN_2}) == Protocol.model_validate(
+        {**old_raw, **new.model_dump(include=SECTIONS_ADDED_IN_2)}
+    ).model_dump(exclude={"description", *SECTIONS_ADDED_IN_2})
+    old_hash = new.content_hash(exclude=SECTIONS_ADDED_IN_2)
+    assert old_hash.startswith(old_file.stem.split("-")[1])
+    assert PROTOCOL_HASHES[old_hash] == new.content_hash()
+    assert legacy_hashes(new) == [old_hash]
+
+
+def test_a_historic_record_is_upgraded_as_it_is_read() -> None:
+    folder = HISTORIC / "ref-topk-2048" / "results" / "v1-13e4b817308b"
+    for arm in ("sae", "control"):
+        path = next((folder / arm).glob("*/*/normal.json"))
+        assert '"schema_version": 1' in path.read_text()
+        record = load_record(path)
+        assert record is not None
+        assert record.schema_version == 2 and record.arm == arm
+        assert record.protocol_hash == load_protocol("v1").content_hash() != OLD_V1
+
+
+def test_a_historic_folder_migrates_to_what_ships_now(tmp_path: Path) -> None:
+    results = tmp_path / "ref-topk-2048" / "results"
+    shutil.copytree(HISTORIC / "ref-topk-2048" / "results", results)
+    protocol = load_protocol("v1")
+    migrated = results_dir(results, protocol)
+    assert migrated.name == f"v1-{protocol.content_hash()[:12]}"
+    assert not (results / "v1-13e4b817308b").exists()
+    assert not list(results.glob(".*"))  # no staging leftovers
+    shipped = SHIPPED / "ref-topk-2048" / "results" / migrated.name
+    records = sorted(migrated.rglob("*.json"))
+    assert len(records) == 4
+    for path in records:
+        relative = path.relative_to(migrated)
+        assert path.read_text() == (shipped / relative).read_text()
+        ours, theirs = load_scores(path), load_scores(shipped / relative)
+        assert ours.keys() == theirs.keys()
+        assert all(np.array_equal(ours[key], theirs[key]) for key in ours)
+    assert results_dir(results, protocol) == migrated  # a second call changes nothing
