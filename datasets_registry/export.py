@@ -13,9 +13,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmark.errors import SaeprobeError
 from datasets_registry.load import PACKAGED, DataSource, export_relpath, load_raw, to_labeled
 from datasets_registry.rows import Split
 from datasets_registry.spec import DatasetSpec
+
+
+class ExportTargetError(SaeprobeError, FileExistsError):
+    """An export folder that already holds files."""
+
 
 CARD_HEADER = """---
 license: other
@@ -111,7 +117,7 @@ def export_registry(
     """Write the repository into ``out_dir`` atomically (a temp folder renamed at the end)."""
     out_dir = out_dir.resolve()
     if out_dir.exists() and any(out_dir.iterdir()):
-        raise FileExistsError(f"{out_dir} exists and is not empty")
+        raise ExportTargetError(f"{out_dir} exists and is not empty")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
     try:

@@ -50,14 +50,38 @@ def test_datasets_show_verifies_the_hash(capsys: pytest.CaptureFixture[str]) -> 
         (["activations", "extract", "--model", "/no/such/dir", "--suite", "demo"], "--hook"),
         (["activations", "extract", "--hook", "blocks.a.hook_resid_post"], "unsupported hook"),
         (["activations", "extract", "--protocol", "v9"], "unknown protocol"),
+        (["protocols", "show", "BAD_PROTOCOL"], "description: Field required"),
+        (["baselines", "run", "--workers", "0", "--regimes", "normal"], "--workers must be"),
+        (["baselines", "run", "--baselines", "logistic", "--dataset", "nope_1"], "unknown dataset"),
+        (["eval", "./no/such/sae"], "cfg.json: missing"),
+        (["eval", "no-such-id"], "no such manifest"),
+        (["datasets", "export", "NON_EMPTY", "--suite", "demo"], "exists and is not empty"),
     ],
 )
 def test_bad_input_is_one_line_and_non_zero(
-    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str, tmp_path: Path
 ) -> None:
-    code, _, err = run(capsys, *argv)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1\n")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "file").write_text("x")
+    places = {"BAD_PROTOCOL": str(bad), "NON_EMPTY": str(tmp_path / "full")}
+    code, _, err = run(capsys, *[places.get(arg, arg) for arg in argv])
     assert code != 0
-    assert message in err and err.count("\n") == 1 and err.startswith("saeprobe: error:")
+    lines = [line for line in err.replace("\r", "\n").splitlines() if "error" in line]
+    assert len(lines) == 1 and lines[0].startswith("saeprobe: error:") and message in lines[0]
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only user errors (SaeprobeError) become one line; anything else propagates."""
+    import benchmark.workflows.protocols as protocols
+
+    def broken() -> list[dict[str, str]]:
+        raise ValueError("a bug, not bad input")
+
+    monkeypatch.setattr(protocols, "list_protocols", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["protocols", "ls"])
 
 
 def test_every_subcommand_help_has_examples() -> None:

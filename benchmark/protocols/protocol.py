@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from benchmark.errors import SaeprobeError
 
@@ -23,6 +23,10 @@ Fraction = float
 
 class UnknownProtocolError(SaeprobeError, KeyError):
     """A protocol name or file that does not exist."""
+
+
+class ProtocolError(SaeprobeError, ValueError):
+    """A protocol file that does not parse or validate; the message is one line."""
 
 
 class Rules(BaseModel):
@@ -234,4 +238,16 @@ def load_protocol(name_or_path: str = DEFAULT_PROTOCOL) -> Protocol:
     if not path.exists():
         known = ", ".join(available_protocols())
         raise UnknownProtocolError(f"unknown protocol {name_or_path!r}; known: {known}")
-    return Protocol.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    try:
+        return Protocol.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as error:
+        raise ProtocolError(f"{path}: {one_line(error)}") from error
+
+
+def one_line(error: Exception) -> str:
+    """The first problem of a YAML or validation error, on one line."""
+    if isinstance(error, ValidationError):
+        problem = error.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"]) or "protocol"
+        return f"{where}: {problem['msg']}"
+    return " ".join(str(error).split())

@@ -52,6 +52,10 @@ class RunOptions:
     progress: bool = True
     source: DataSource = PACKAGED
 
+    def __post_init__(self) -> None:  # fail before any activation is loaded
+        if self.workers < 1:
+            raise SaeprobeError(f"--workers must be at least 1, got {self.workers}")
+
 
 @dataclass(frozen=True)
 class BaselinesOptions:
