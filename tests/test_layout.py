@@ -65,3 +65,26 @@ def test_run_imports_point_down() -> None:
         imported = imports_of(PACKAGE / "run" / f"{name}.py")
         above = {f"benchmark.run.{other}" for other in order[index + 1 :]}
         assert not imported & above, name
+
+
+FORBIDDEN = {  # a package never imports these: each would climb back up the data flow
+    "activations": {"probes", "saes", "run", "workflows", "cli"},
+    "probes": {"activations", "saes", "run", "workflows", "cli"},
+    "saes": {"submissions", "run", "workflows", "cli"},
+    "results": {"run", "workflows", "leaderboard", "cli"},
+    "submissions": {"run", "workflows", "cli"},
+    "run": {"submissions", "workflows", "cli"},
+    "leaderboard": {"run", "workflows", "cli"},
+    "workflows": {"cli"},
+}
+
+
+def test_packages_import_only_downstream_of_the_data_flow() -> None:
+    climbs = [
+        f"{path.relative_to(PACKAGE)} -> {module}"
+        for path in PACKAGE.rglob("*.py")
+        for module in imports_of(path)
+        if module.startswith("benchmark.")
+        and module.split(".")[1] in FORBIDDEN.get(path.relative_to(PACKAGE).parts[0], set())
+    ]
+    assert climbs == []
