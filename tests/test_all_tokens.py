@@ -138,7 +138,7 @@ def test_pooled_latents_pool_each_prompts_own_tokens(tiny_sae_dir: Path, pooling
     )
     for chunk in (1, 3, 100):  # chunk boundaries never split a prompt
         got = pooled_latents(sae, ragged, pooling, chunk=chunk)  # type: ignore[arg-type]
-        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got.toarray(), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_bos_is_not_in_the_rows_that_are_pooled(tiny: Tiny, tmp_path: Path) -> None:

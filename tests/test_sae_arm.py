@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from benchmark.activations.catalog import ModelRef
 from benchmark.activations.hooks import Hook
@@ -43,7 +44,7 @@ def runner(engine: str) -> tuple[SAECells, list]:  # type: ignore[type-arg]
     ref = ModelRef("tiny", Path(), "0" * 64)
     ctx = RunContext(ref, Hook.parse("blocks.0.hook_resid_post"), V1, engine=engine)  # type: ignore[arg-type]
     reference = {s.cell.key: baseline_cell(s.cell.key, len(s.train)) for s in splits}
-    return SAECells(ctx, latents, None, (4, 16), reference), splits
+    return SAECells(ctx, sparse.csr_matrix(latents), None, (4, 16), reference), splits
 
 
 def chosen_C(result: CellResult) -> list[float]:

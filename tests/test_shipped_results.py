@@ -70,8 +70,8 @@ def test_recomputed_cells_match_the_shipped_records(
     ctx = RunContext(ModelRef(DEFAULT_MODEL, Path(), "-"), hook, PROTOCOL, engine="sklearn")
     ks = sae_k_values(PROTOCOL.sae_probe, regime, sae.d_sae)
     reference = {key: stand_in_baseline(cell) for key, cell in by_key.items()}
-    latents_ood = sae.encode(arrays.X_ood) if arrays.X_ood is not None else None
-    runner = SAECells(ctx, sae.encode(arrays.X), latents_ood, ks, reference)
+    latents_ood = sae.encode_sparse(arrays.X_ood) if arrays.X_ood is not None else None
+    runner = SAECells(ctx, sae.encode_sparse(arrays.X), latents_ood, ks, reference)
     splits = dataset_cells(arrays.data, arrays.ood, PROTOCOL, [regime])[:cells]  # the smallest
     assert len(splits) == cells
     for split in splits:

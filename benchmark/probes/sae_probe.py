@@ -13,6 +13,7 @@ leaks validation rows into feature selection; ``fixed_latents`` reproduces that)
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from benchmark.probes.base import BinaryProbe, Family, Params
 from benchmark.probes.batched_search import ValidationProblem
@@ -26,10 +27,30 @@ EPSILON = 1e-6
 def rank_latents(latents: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Latent indices by decreasing |mean(pos) - mean(neg)| after dividing each latent by its
     mean absolute non-zero activation (so rarely and strongly firing latents compare fairly)."""
+    return np.argsort(-np.abs(normalised_difference(latents, labels)), kind="stable")
+
+
+def normalised_difference(latents: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per column, the ranking statistic; each column's value depends on that column alone."""
     magnitude = np.abs(latents).sum(axis=0) / ((latents != 0).sum(axis=0) + EPSILON)
     normalised = latents / (magnitude + EPSILON)
-    difference = normalised[labels == 1].mean(axis=0) - normalised[labels == 0].mean(axis=0)
-    return np.argsort(-np.abs(difference), kind="stable")
+    return normalised[labels == 1].mean(axis=0) - normalised[labels == 0].mean(axis=0)
+
+
+def top_latents(latents: sparse.csr_matrix, labels: np.ndarray, count: int) -> np.ndarray:
+    """``rank_latents(latents.toarray(), labels)[:count]`` without densifying the width: the
+    statistic is computed on the columns that fire (a silent column's is exactly 0), then the
+    firing columns with a non-zero statistic come first by decreasing magnitude, and the rest
+    follow in index order, as the stable sort orders them."""
+    active = np.unique(latents.indices)
+    block = latents[:, active].toarray().astype(np.float64)
+    magnitude = np.abs(normalised_difference(block, labels))
+    leading = active[magnitude > 0][np.argsort(-magnitude[magnitude > 0], kind="stable")]
+    if len(leading) >= count:
+        return leading[:count]
+    rest = np.ones(latents.shape[1], dtype=bool)
+    rest[leading] = False
+    return np.concatenate([leading, np.flatnonzero(rest)[: count - len(leading)]])
 
 
 class SAEProbe(BinaryProbe):

@@ -101,8 +101,8 @@ def run_sae(
     ``arm`` is ``control`` for an SAE's random control."""
 
     def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
-        latents = sae.encode(np.asarray(item.X))
-        latents_ood = sae.encode(np.asarray(item.X_ood)) if item.X_ood is not None else None
+        latents = sae.encode_sparse(np.asarray(item.X))
+        latents_ood = sae.encode_sparse(np.asarray(item.X_ood)) if item.X_ood is not None else None
         pooled = (
             pooled_latents(sae, item.tokens, ctx.protocol.multitoken.pooling)
             if "multitoken" in regimes and item.tokens is not None

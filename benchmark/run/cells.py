@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import sparse
 
 from benchmark.errors import SaeprobeError
 from benchmark.probes.attention import run_attention
 from benchmark.probes.base import Family, Params
 from benchmark.probes.registry import baseline_families
 from benchmark.probes.sae_probe import rank_latents, sae_family
+from benchmark.probes.sae_search import SAEProbeSearch
 from benchmark.probes.search import (
     EngineChoice,
     ProbeOutcome,
@@ -28,7 +30,7 @@ from benchmark.regimes.cells import CellSplit
 from benchmark.results.comparisons import Scored, quiver
 from benchmark.results.schema import CellResult, MethodResult, QuiverResult
 from benchmark.run.context import DatasetArrays, RunContext
-from benchmark.selection import Strategy, plan_validation
+from benchmark.selection import Strategy, ValidationPlan, plan_validation
 
 
 def cell_matrices(
@@ -134,15 +136,27 @@ def attention_outcome(item: DatasetArrays, split: CellSplit, protocol: Protocol)
 @dataclass(frozen=True, eq=False)
 class SAECells:
     """The SAE arm's runner for one (dataset, regime): the probes of every k on each cell, and
-    the quiver against the stored baseline cell. Under the batched engine, ``prepare`` selects
-    C for all pending cells and k values in one batched solve (run_job calls it)."""
+    the quiver against the stored baseline cell. Latents are CSR (rows x L0 entries, whatever
+    the width). Under scikit-learn, each cell runs the lean ``SAEProbeSearch``; under the
+    batched engine, ``prepare`` selects C for all pending cells and k values in one batched
+    solve (run_job calls it), on dense copies of each cell's rows."""
 
     ctx: RunContext
-    latents: np.ndarray
-    latents_ood: np.ndarray | None
+    latents: sparse.csr_matrix
+    latents_ood: sparse.csr_matrix | None
     ks: Sequence[int]
     reference: dict[str, CellResult]
     chosen: dict[str, list[tuple[Params, float]]] | None = None
+
+    @property
+    def batched(self) -> bool:
+        return resolve_engine(self.ctx.engine, self.ctx.device) == "batched"
+
+    def cell_latents(self, split: CellSplit) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        test_source = self.latents_ood if split.test_split == "ood" else self.latents
+        if test_source is None:
+            raise SaeprobeError(f"{split.cell.key} needs OOD activations")
+        return self.latents[split.train], test_source[split.test]
 
     def families(self, split: CellSplit, Z_train: np.ndarray) -> list[Family]:
         rules = self.ctx.protocol.sae_probe
@@ -154,7 +168,7 @@ class SAECells:
         return [sae_family(rules, k, ranked) for k in self.ks]
 
     def searches(self, split: CellSplit) -> list[Search]:
-        Z_train, _ = cell_matrices(split, self.latents, self.latents_ood)
+        Z_train = self.cell_latents(split)[0].toarray().astype(np.float64)
         plan = plan_validation(split.train_labels, self.ctx.protocol.selection, split.cell.seed)
         return [
             Search(family, Z_train, split.train_labels, plan)
@@ -162,11 +176,12 @@ class SAECells:
         ]
 
     def prepare(self, splits: Sequence[CellSplit]) -> SAECells:
-        engine = resolve_engine(self.ctx.engine, self.ctx.device)
-        if engine != "batched":
+        if not self.batched:
             return self
         per_cell = [self.searches(split) for split in splits]
-        flat = choose_all([s for searches in per_cell for s in searches], engine, self.ctx.device)
+        flat = choose_all(
+            [s for searches in per_cell for s in searches], "batched", self.ctx.device
+        )
         chosen, start = {}, 0
         for split, searches in zip(splits, per_cell, strict=True):
             chosen[split.cell.key] = flat[start : start + len(searches)]
@@ -174,13 +189,23 @@ class SAECells:
         return replace(self, chosen=chosen)
 
     def __call__(self, split: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
-        Z_train, Z_test = cell_matrices(split, self.latents, self.latents_ood)
+        plan = plan_validation(split.train_labels, self.ctx.protocol.selection, split.cell.seed)
+        outcomes = self.batched_outcomes(split) if self.batched else self.lean_outcomes(split, plan)
+        return quivered(self.ctx, split, outcomes, plan.strategy, self.reference[split.cell.key])
+
+    def lean_outcomes(self, split: CellSplit, plan: ValidationPlan) -> list[ProbeOutcome]:
+        Z_train, Z_test = self.cell_latents(split)
+        search = SAEProbeSearch(self.ctx.protocol.sae_probe, self.ks)
+        return search.run(Z_train, split.train_labels, Z_test, split.test_labels, plan)
+
+    def batched_outcomes(self, split: CellSplit) -> list[ProbeOutcome]:
+        Z_train, Z_test = (Z.toarray().astype(np.float64) for Z in self.cell_latents(split))
         chosen = self.chosen.get(split.cell.key) if self.chosen is not None else None
-        outcomes, strategy = run_families(
+        outcomes, _ = run_families(
             self.families(split, Z_train), split, Z_train, Z_test, self.ctx.protocol,
             self.ctx.device, self.ctx.engine, chosen,
         )  # fmt: skip
-        return quivered(self.ctx, split, outcomes, strategy, self.reference[split.cell.key])
+        return outcomes
 
 
 def quivered(

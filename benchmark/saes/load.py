@@ -11,9 +11,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy import sparse
 
 from benchmark.hashing import sha256_file
 from benchmark.saes.cfg import WEIGHTS_FILE, SAECfg, SAELoadError, read_sae_cfg
+
+ENCODE_BATCH = 4096
+ENCODE_BUDGET = 1 << 24  # latent values per dense batch (64 MB of float32)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,19 @@ class LoadedSAE:
     def hook(self) -> str | None:
         return self.cfg.hook_name
 
-    def encode(self, activations: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    def encode_sparse(self, activations: np.ndarray) -> sparse.csr_matrix:
+        """Latent activations as a CSR matrix [N, d_sae] (float32): rows x L0 entries, never
+        rows x width dense beyond one batch of at most ``ENCODE_BUDGET`` values."""
+        batch = encode_batch(self.d_sae)
+        parts = [
+            sparse.csr_matrix(self.encode(activations[start : start + batch], batch))
+            for start in range(0, len(activations), batch)
+        ]
+        if not parts:
+            return sparse.csr_matrix((0, self.d_sae), dtype=np.float32)
+        return sparse.vstack(parts, format="csr")
+
+    def encode(self, activations: np.ndarray, batch_size: int = ENCODE_BATCH) -> np.ndarray:
         """Latent activations [N, d_sae] (float32) for activations [N, d_in]."""
         if activations.ndim != 2 or activations.shape[1] != self.d_in:
             raise SAELoadError(f"SAE expects inputs of width {self.d_in}, got {activations.shape}")
@@ -51,6 +67,12 @@ class LoadedSAE:
                 )
                 parts.append(self.sae.encode(chunk.to(self.sae.dtype)).float().numpy())
         return np.concatenate(parts) if parts else np.zeros((0, self.d_sae), np.float32)
+
+
+def encode_batch(d_sae: int) -> int:
+    """Rows per encoding batch: 4,096, fewer for wide SAEs so one batch of latents stays within
+    ``ENCODE_BUDGET`` values (the batch size does not change narrow SAEs' results)."""
+    return max(1, min(ENCODE_BATCH, ENCODE_BUDGET // d_sae))
 
 
 def load_sae_folder(

@@ -9,33 +9,37 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from scipy import sparse
 
 from benchmark.ragged import Ragged
-from benchmark.saes.load import LoadedSAE
+from benchmark.saes.load import ENCODE_BUDGET, LoadedSAE, encode_batch
 
 CHUNK_TOKENS = 8192
 
 
 def pooled_latents(
     sae: LoadedSAE, tokens: Ragged, pooling: Literal["max", "mean"], chunk: int = CHUNK_TOKENS
-) -> np.ndarray:
-    """[prompts, d_sae] float32: each latent pooled over each prompt's real tokens."""
+) -> sparse.csr_matrix:
+    """[prompts, d_sae] float32 CSR: each latent pooled over each prompt's real tokens. Chunks
+    shrink for wide SAEs, so at most one chunk of token latents is ever dense."""
     lengths = tokens.lengths
     if len(lengths) and lengths.min() < 1:
         raise ValueError("every prompt needs at least one real token to pool")
-    out = np.zeros((len(tokens), sae.d_sae), dtype=np.float32)
+    budget = min(chunk, max(1, ENCODE_BUDGET // sae.d_sae))
+    parts = [sparse.csr_matrix((0, sae.d_sae), dtype=np.float32)]
     start = 0
     while start < len(tokens):
-        stop = chunk_end(tokens.offsets, start, chunk)
+        stop = chunk_end(tokens.offsets, start, budget)
         rows = np.asarray(tokens.tokens[tokens.offsets[start] : tokens.offsets[stop]], np.float32)
-        latents = sae.encode(rows)
+        latents = sae.encode(rows, encode_batch(sae.d_sae))
         bounds = tokens.offsets[start:stop] - tokens.offsets[start]
         if pooling == "max":
-            out[start:stop] = np.maximum.reduceat(latents, bounds, axis=0)
+            pooled = np.maximum.reduceat(latents, bounds, axis=0)
         else:
-            out[start:stop] = np.add.reduceat(latents, bounds, axis=0) / lengths[start:stop, None]
+            pooled = np.add.reduceat(latents, bounds, axis=0) / lengths[start:stop, None]
+        parts.append(sparse.csr_matrix(pooled.astype(np.float32)))
         start = stop
-    return out
+    return sparse.vstack(parts, format="csr")
 
 
 def chunk_end(offsets: np.ndarray, start: int, budget: int) -> int:
