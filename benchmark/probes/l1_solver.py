@@ -1,5 +1,5 @@
 """The SAE probe's L1 logistic regression, solved by liblinear without scikit-learn's per-call
-machinery, and a rank-based ROC-AUC for validation folds.
+machinery.
 
 ``LogisticRegression(solver="liblinear", l1_ratio=1)`` validates its input, inspects its
 parameters and checks its target on every fit: for the thousands of tiny fits of an SAE arm
@@ -46,14 +46,3 @@ def fit_l1(X: np.ndarray, y: np.ndarray, C: float, max_iter: int) -> L1Fit:
             X, y, C, True, INTERCEPT_SCALING, None, "l1", False, 0, max_iter, TOL, RANDOM_STATE
         )
     return L1Fit(coef, intercept, int(np.max(n_iter)))
-
-
-def rank_auc(labels: np.ndarray, scores: np.ndarray) -> float:
-    """ROC-AUC as the Mann-Whitney statistic: the probability that a positive outscores a
-    negative, ties counting one half (what ``roc_auc_score`` computes, without its checks)."""
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    ranks = (np.cumsum(counts) - (counts - 1) / 2.0)[inverse]  # average 1-based ranks
-    positive = labels == 1
-    n_pos = int(positive.sum())
-    n_neg = len(labels) - n_pos
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))

@@ -3,7 +3,7 @@
 Latents stay sparse (CSR). Each validation fold, and the final refit, ranks latents once on its
 fitting rows (``top_latents``) and densifies only the top max-k columns; every k and every C is
 then fitted on slices of that small block. Each fit calls liblinear directly (``l1_solver``),
-and validation folds are scored by a rank-based AUC.
+and validation folds are scored by ``fold_auc`` (roc_auc_score's arithmetic, without checks).
 
 The inputs each solver call sees are the ones ``SAEProbe.fit`` builds for the same candidate
 and fold (same columns, same order, same float64 values, same scaling), so the choices and
@@ -20,11 +20,11 @@ import numpy as np
 from scipy import sparse
 
 from benchmark.probes.base import Params
-from benchmark.probes.l1_solver import fit_l1, rank_auc
+from benchmark.probes.l1_solver import fit_l1
 from benchmark.probes.sae_probe import latent_rms, top_latents
 from benchmark.probes.search import ProbeOutcome, outcome
 from benchmark.protocols.protocol import SAEProbeRules
-from benchmark.selection import Fold, ValidationPlan, select_best
+from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
 
 DEFAULT_C = 1.0  # SAEProbe's C when a cell is too small to search
 
@@ -109,7 +109,7 @@ class SAEProbeSearch:
             design = Design.of(kept_fit, self.rules.scale == "rms")
             X_fit, X_val = design.apply(kept_fit), design.apply(kept_val)
             fits = (fit_l1(X_fit, y[fold.fit], C, self.rules.max_iter) for C in self.rules.C)
-            found[k] = np.array([rank_auc(y[fold.val], f.positive_scores(X_val)) for f in fits])
+            found[k] = np.array([fold_auc(y[fold.val], f.positive_scores(X_val)) for f in fits])
         return found
 
     def refit(

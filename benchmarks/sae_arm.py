@@ -1,0 +1,151 @@
+"""CPU time of the SAE arm (an SAE and its random control) per demo dataset through the
+last-token regimes: the reference engine (one SAEProbe per candidate and fold, dense float64
+latents: the path before the lean search) against the lean search, in one run, on the same
+cells, one BLAS thread. With --check, every lean cell is compared with the submission's shipped
+records (same methods and parameters, test AUC to 1e-6).
+
+    python benchmarks/sae_arm.py [--submission ref-topk-2048] [--datasets ID ...]
+                                 [--regimes R ...] [--engines reference lean] [--check]
+
+Needs the demo's cached activations (saeprobe activations extract --suite demo) and the
+submission's control in the cache (built by saeprobe eval on first use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from benchmark.activations.catalog import DEFAULT_MODEL, EMBEDDED
+from benchmark.activations.hooks import Hook
+from benchmark.activations.models import resolve_model
+from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
+from benchmark.probes.sae_search import SAEProbeSearch
+from benchmark.probes.search import ProbeOutcome, Search, choose_all, refit_and_score
+from benchmark.protocols.protocol import load_protocol
+from benchmark.regimes.generate import dataset_cells
+from benchmark.results.store import load_record, protocol_folder, record_path
+from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
+from benchmark.saes.load import LoadedSAE
+from benchmark.selection import plan_validation
+from benchmark.submissions.intake import open_submission
+from benchmark.workflows.evaluate import control_of
+from datasets_registry.load import PACKAGED
+from datasets_registry.suites import select_suite
+
+DATASETS = ["5_hist_fig_ismale", "87_glue_cola", "66_living-room", "73_control-group"]
+LAST_TOKEN = ["normal", "scarcity", "imbalance", "label_noise", "covariate_shift"]
+
+
+def reference_cell(protocol, Z_train, y_train, Z_test, y_test, plan, ks) -> list[ProbeOutcome]:  # type: ignore[no-untyped-def]
+    rules = protocol.sae_probe
+    ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
+    families = [sae_family(rules, k, ranked) for k in ks]
+    chosen = choose_all([Search(f, Z_train, y_train, plan) for f in families])
+    return [
+        refit_and_score(f, c, Z_train, y_train, Z_test, y_test)
+        for f, c in zip(families, chosen, strict=True)
+    ]
+
+
+def run_regime(engine: str, protocol, sae: LoadedSAE, item: DatasetArrays, regime: str):  # type: ignore[no-untyped-def]
+    """(CPU seconds, {cell key: outcomes}) of one engine on one dataset's regime."""
+    started = time.process_time()
+    if engine == "reference":
+        Z = sae.encode(np.asarray(item.X))
+        Z_ood = sae.encode(np.asarray(item.X_ood)) if item.X_ood is not None else None
+    else:
+        Z = sae.encode_sparse(np.asarray(item.X))
+        Z_ood = sae.encode_sparse(np.asarray(item.X_ood)) if item.X_ood is not None else None
+    ks = sae_k_values(protocol.sae_probe, regime, sae.d_sae)
+    found = {}
+    for split in dataset_cells(item.data, item.ood, protocol, [regime]):
+        test_source = Z_ood if split.test_split == "ood" else Z
+        plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
+        y, y_test = split.train_labels, split.test_labels
+        if engine == "reference":
+            Z_train = np.asarray(Z[split.train], np.float64)
+            Z_test = np.asarray(test_source[split.test], np.float64)  # type: ignore[index]
+            found[split.cell.key] = reference_cell(protocol, Z_train, y, Z_test, y_test, plan, ks)
+        else:
+            search = SAEProbeSearch(protocol.sae_probe, ks)
+            Z_train, Z_test = Z[split.train], test_source[split.test]  # type: ignore[index]
+            found[split.cell.key] = search.run(Z_train, y, Z_test, y_test, plan)
+    return time.process_time() - started, found
+
+
+def mismatches(found: dict, folder: Path, item: DatasetArrays, regime: str) -> int:  # type: ignore[type-arg]
+    record = load_record(record_path(folder, item.data.dataset_id, item.data_key("bf16"), regime))
+    shipped = {cell.key: cell for cell in record.cells} if record else {}
+    bad = 0
+    for key, outcomes in found.items():
+        methods = shipped[key].methods if key in shipped else []
+        same = len(methods) == len(outcomes) and all(
+            m.method == o.method
+            and m.params == {k: v for k, v in o.params.items() if k != "fixed_latents"}
+            and abs(m.test_auc - o.test_auc) <= 1e-6
+            for m, o in zip(methods, outcomes, strict=False)
+        )
+        bad += not same
+    return bad
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--submission", default="ref-topk-2048")
+    parser.add_argument("--datasets", nargs="+", default=DATASETS)
+    parser.add_argument("--regimes", nargs="+", default=LAST_TOKEN)
+    parser.add_argument("--engines", nargs="+", default=["reference", "lean"])
+    parser.add_argument("--check", action="store_true", help="compare lean cells with records")
+    args = parser.parse_args()
+
+    protocol = load_protocol("v1")
+    ref = resolve_model(DEFAULT_MODEL)
+    ctx = RunContext(
+        ref, Hook.parse(EMBEDDED[DEFAULT_MODEL].default_hook), protocol, progress=False
+    )
+    submission = open_submission(args.submission)
+    from benchmark.saes.load import load_sae_folder
+
+    sae = load_sae_folder(submission.sae_folder())
+    arms = {"sae": sae, "control": control_of(ctx, sae, PACKAGED)}
+    results = submission.folder / "results" / protocol_folder(protocol)
+    print(
+        "| dataset | arm | regime | cells | "
+        + " | ".join(f"{e} CPU s" for e in args.engines)
+        + " | ratio | mismatches |"
+    )
+    print("|---|---|---|---:|" + "---:|" * len(args.engines) + "---:|---:|")
+    totals = dict.fromkeys(args.engines, 0.0)
+    for dataset in args.datasets:
+        (item,) = load_suite_arrays(ctx, select_suite("demo", [dataset]))
+        for arm, model in arms.items():
+            for regime in args.regimes:
+                if regime == "covariate_shift" and item.ood is None:
+                    continue
+                seconds, found = {}, {}
+                with threadpool_limits(limits=1):
+                    for engine in args.engines:
+                        seconds[engine], found[engine] = run_regime(
+                            engine, protocol, model, item, regime
+                        )
+                        totals[engine] += seconds[engine]
+                last = found[args.engines[-1]]
+                bad = mismatches(last, results / arm, item, regime) if args.check else "-"
+                ratio = seconds[args.engines[0]] / max(seconds[args.engines[-1]], 1e-9)
+                cols = " | ".join(f"{seconds[e]:.1f}" for e in args.engines)
+                print(
+                    f"| {dataset} | {arm} | {regime} | {len(last)} | {cols} | {ratio:.1f}x | {bad} |",
+                    flush=True,
+                )
+    cols = " | ".join(f"{totals[e]:.1f}" for e in args.engines)
+    ratio = totals[args.engines[0]] / max(totals[args.engines[-1]], 1e-9)
+    print(f"| **total** | | | | {cols} | {ratio:.1f}x | |")
+
+
+if __name__ == "__main__":
+    main()
