@@ -52,16 +52,17 @@ def reference_cell(protocol, Z_train, y_train, Z_test, y_test, plan, ks) -> list
     ]
 
 
-def run_regime(engine: str, protocol, sae: LoadedSAE, item: DatasetArrays, regime: str):  # type: ignore[no-untyped-def]
-    """(CPU seconds, {cell key: outcomes}) of one engine on one dataset's regime."""
-    started = time.process_time()
-    if engine == "reference":
-        Z = sae.encode(np.asarray(item.X))
-        Z_ood = sae.encode(np.asarray(item.X_ood)) if item.X_ood is not None else None
-    else:
-        Z = sae.encode_sparse(np.asarray(item.X))
-        Z_ood = sae.encode_sparse(np.asarray(item.X_ood)) if item.X_ood is not None else None
-    ks = sae_k_values(protocol.sae_probe, regime, sae.d_sae)
+def encode(engine: str, sae: LoadedSAE, item: DatasetArrays):  # type: ignore[no-untyped-def]
+    """A dataset's latents (main, OOD) as each engine holds them: dense, or CSR."""
+    code = sae.encode if engine == "reference" else sae.encode_sparse
+    Z = code(np.asarray(item.X))
+    return Z, (code(np.asarray(item.X_ood)) if item.X_ood is not None else None)
+
+
+def run_cells(engine: str, protocol, latents, item: DatasetArrays, regime: str, d_sae: int):  # type: ignore[no-untyped-def]
+    """{cell key: outcomes} of one engine on one dataset's regime, from encoded latents."""
+    Z, Z_ood = latents
+    ks = sae_k_values(protocol.sae_probe, regime, d_sae)
     found = {}
     for split in dataset_cells(item.data, item.ood, protocol, [regime]):
         test_source = Z_ood if split.test_split == "ood" else Z
@@ -69,12 +70,20 @@ def run_regime(engine: str, protocol, sae: LoadedSAE, item: DatasetArrays, regim
         y, y_test = split.train_labels, split.test_labels
         if engine == "reference":
             Z_train = np.asarray(Z[split.train], np.float64)
-            Z_test = np.asarray(test_source[split.test], np.float64)  # type: ignore[index]
+            Z_test = np.asarray(test_source[split.test], np.float64)
             found[split.cell.key] = reference_cell(protocol, Z_train, y, Z_test, y_test, plan, ks)
         else:
             search = SAEProbeSearch(protocol.sae_probe, ks)
-            Z_train, Z_test = Z[split.train], test_source[split.test]  # type: ignore[index]
-            found[split.cell.key] = search.run(Z_train, y, Z_test, y_test, plan)
+            found[split.cell.key] = search.run(
+                Z[split.train], y, test_source[split.test], y_test, plan
+            )
+    return found
+
+
+def run_regime(engine: str, protocol, sae: LoadedSAE, item: DatasetArrays, regime: str):  # type: ignore[no-untyped-def]
+    """(CPU seconds, {cell key: outcomes}): encoding and probing one dataset's regime."""
+    started = time.process_time()
+    found = run_cells(engine, protocol, encode(engine, sae, item), item, regime, sae.d_sae)
     return time.process_time() - started, found
 
 
@@ -138,10 +147,8 @@ def main() -> None:
                 bad = mismatches(last, results / arm, item, regime) if args.check else "-"
                 ratio = seconds[args.engines[0]] / max(seconds[args.engines[-1]], 1e-9)
                 cols = " | ".join(f"{seconds[e]:.1f}" for e in args.engines)
-                print(
-                    f"| {dataset} | {arm} | {regime} | {len(last)} | {cols} | {ratio:.1f}x | {bad} |",
-                    flush=True,
-                )
+                row = f"| {dataset} | {arm} | {regime} | {len(last)} | {cols} | {ratio:.1f}x"
+                print(f"{row} | {bad} |", flush=True)
     cols = " | ".join(f"{totals[e]:.1f}" for e in args.engines)
     ratio = totals[args.engines[0]] / max(totals[args.engines[-1]], 1e-9)
     print(f"| **total** | | | | {cols} | {ratio:.1f}x | |")

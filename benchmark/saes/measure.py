@@ -3,13 +3,13 @@ variance of its reconstruction, and each latent's firing rate."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from benchmark.saes.load import LoadedSAE
+from benchmark.saes.load import LoadedSAE, encode_batch
 
 
 @dataclass(frozen=True)
@@ -29,17 +29,32 @@ def sample_rows(arrays: Sequence[np.ndarray], limit: int, seed: int) -> np.ndarr
 
 
 def measure(sae: LoadedSAE, X: np.ndarray) -> Measured:
-    latents = sae.encode(X)
-    with torch.no_grad():
-        decoded = sae.sae.decode(torch.from_numpy(latents).to(sae.sae.dtype)).float().numpy()
-    residual = ((X - decoded) ** 2).sum()
+    """L0 and explained variance, encoding in batches so that no more than one batch of
+    latents is ever dense (a 4,096-row sample is one batch for SAEs up to 4,096 latents)."""
+    active, decoded = [], []
+    for latents in latent_batches(sae, X):
+        active.append((latents != 0).sum(axis=1))
+        with torch.no_grad():
+            restored = sae.sae.decode(torch.from_numpy(latents).to(sae.sae.dtype))
+        decoded.append(restored.float().numpy())
+    residual = ((X - np.concatenate(decoded)) ** 2).sum()
     total = ((X - X.mean(axis=0)) ** 2).sum()
     return Measured(
-        l0=float((latents != 0).sum(axis=1).mean()),
+        l0=float(np.concatenate(active).mean()),
         explained_variance=float(1.0 - residual / total),
         rows=len(X),
     )
 
 
 def firing_rates(sae: LoadedSAE, X: np.ndarray) -> np.ndarray:
-    return np.asarray((sae.encode(X) != 0).mean(axis=0), np.float64)
+    """Each latent's share of rows on which it is non-zero, counted batch by batch."""
+    counts = np.zeros(sae.d_sae, dtype=np.int64)
+    for latents in latent_batches(sae, X):
+        counts += (latents != 0).sum(axis=0)
+    return counts / max(len(X), 1)
+
+
+def latent_batches(sae: LoadedSAE, X: np.ndarray) -> Iterator[np.ndarray]:
+    batch = encode_batch(sae.d_sae)
+    for start in range(0, len(X), batch):
+        yield sae.encode(X[start : start + batch], batch)
