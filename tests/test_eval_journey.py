@@ -101,3 +101,24 @@ def test_a_regime_without_cells_reports_no_mean_delta(
     assert summary["arms"]["sae"]["covariate_shift"] == {"cells": 0, "mean_quiver_delta": None}
     assert main(argv) == 0
     assert "0 cells  mean quiver delta n/a" in capsys.readouterr().out
+
+
+def test_eval_completes_baselines_computed_with_fewer_families(
+    tiny_model_dir: Path, tiny_sae_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """baselines run --baselines logistic, then eval: the quiver runs against every family."""
+    common = ["--model", str(tiny_model_dir), "--hook", "blocks.1.hook_resid_post",
+              "--dataset", DATASET, "--regimes", "normal",
+              "--dtype", "fp32", "--no-progress", "--json"]  # fmt: skip
+    partial = run(capsys, "baselines", "run", "--baselines", "logistic", *common)
+    (record_file,) = Path(partial["results"]).rglob("normal.json")
+    (cell,) = load_record(record_file).cells  # type: ignore[union-attr]
+    assert [m.method for m in cell.methods] == ["logistic"]
+
+    run(capsys, "eval", str(tiny_sae_dir), "--out", str(tmp_path / "sae"), *common)
+    (cell,) = load_record(record_file).cells  # type: ignore[union-attr]
+    assert {m.method for m in cell.methods} == {"logistic", "pca", "knn", "xgboost", "mlp"}
+    (sae_file,) = (tmp_path / "sae").rglob("normal.json")
+    (sae_cell,) = load_record(sae_file).cells  # type: ignore[union-attr]
+    assert sae_cell.quiver is not None
+    assert set(sae_cell.quiver.baseline_methods) <= {m.method for m in cell.methods}

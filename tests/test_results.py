@@ -132,3 +132,38 @@ def test_a_runner_prepares_only_the_pending_cells_once(tmp_path: Path) -> None:
     assert prepared == [[8.0, 16.0]]
     assert [c.level for c in record.cells] == [4.0, 8.0, 16.0]
     assert all(c.seconds is not None for c in record.cells)
+
+
+def with_method(name: str):  # type: ignore[no-untyped-def]
+    """A runner whose cells hold one method called ``name``."""
+
+    def run(split_: CellSplit):  # type: ignore[no-untyped-def]
+        cell, scores = result(split_)
+        cell.methods = [cell.methods[0].model_copy(update={"method": name})]
+        return cell, {f"{split_.cell.key}/{name}": scores[f"{split_.cell.key}/logistic"]}
+
+    return run
+
+
+def test_a_cell_missing_a_requested_method_is_completed_not_duplicated(tmp_path: Path) -> None:
+    """A record made with fewer families (baselines run --baselines logistic) does not count
+    as complete for a run that needs more: those cells are recomputed and merged in place."""
+    path = tmp_path / "1_x" / "scarcity.json"
+    cells = [split(4), split(8)]
+    run_job(Job(path, header(), cells, with_method("logistic")), lambda: None)
+    calls: list[float] = []
+
+    def pca(split_: CellSplit):  # type: ignore[no-untyped-def]
+        calls.append(split_.cell.level)  # type: ignore[arg-type]
+        return with_method("pca")(split_)
+
+    wanted = frozenset({"logistic", "pca"})
+    record = run_job(Job(path, header(), cells, pca, wanted), lambda: None)
+    assert calls == [4.0, 8.0]
+    assert [c.level for c in record.cells] == [4.0, 8.0]  # replaced in place, not appended
+    assert all({m.method for m in c.methods} == {"pca", "logistic"} for c in record.cells)
+    assert {"1_x|scarcity|4|0/pca", "1_x|scarcity|4|0/logistic"} <= set(load_scores(path))
+    again = run_job(Job(path, header(), cells, pca, wanted), lambda: None)
+    assert calls == [4.0, 8.0] and len(again.cells) == 2  # complete now: nothing rerun
+    fewer = run_job(Job(path, header(), cells, pca, frozenset({"logistic"})), lambda: None)
+    assert calls == [4.0, 8.0] and fewer.cells == again.cells  # a superset counts as done

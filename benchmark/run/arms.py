@@ -46,10 +46,12 @@ def run_arm(
     root: Path,
     runners: RunnerFactory,
     sae: tuple[str, str] | None = None,
+    methods: Callable[[RegimeName], frozenset[str]] = lambda _regime: frozenset(),
 ) -> Records:
     """Run one arm over every (dataset, regime) job on ``ctx.workers`` processes;
     ``runners(item)`` prepares a dataset once (e.g. encodes its SAE latents) and returns the
-    picklable cell runner of each regime."""
+    picklable cell runner of each regime; a recorded cell counts as done only when it holds
+    every one of ``methods(regime)``."""
     plan = plan_cells(arrays, ctx.protocol, regimes)
     jobs = []
     for item in arrays:
@@ -62,6 +64,7 @@ def run_arm(
                 record_header(arm, ctx, dataset, regime, prov),
                 plan[(dataset, regime)],
                 runner_for(regime),
+                methods(regime),
             )
             for regime in regimes
         ]
@@ -79,13 +82,18 @@ def run_baselines(
     regimes: Sequence[RegimeName],
     names: tuple[str, ...] = BASELINES,
 ) -> Records:
-    """Baseline records for every (dataset, regime), computing only the missing cells."""
+    """Baseline records for every (dataset, regime), computing only what is missing: cells not
+    recorded, and recorded cells that lack one of ``names`` (a run with fewer families), which
+    are completed with all of ``names``, so no quiver ever runs against a partial cell."""
 
     def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
         return lambda _regime: functools.partial(baseline_cell, ctx, names, item)
 
+    def methods(regime: RegimeName) -> frozenset[str]:
+        return frozenset(names) | ({"attention"} if regime == "multitoken" else set())
+
     root = baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol)
-    return run_arm(ctx, "baselines", arrays, regimes, root, runners)
+    return run_arm(ctx, "baselines", arrays, regimes, root, runners, methods=methods)
 
 
 def run_sae(

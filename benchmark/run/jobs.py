@@ -32,6 +32,7 @@ class Job:
     header: ResultRecord
     cells: Sequence[CellSplit]
     runner: CellRunner
+    methods: frozenset[str] = frozenset()  # a recorded cell is done only if it holds these
 
     @property
     def key(self) -> tuple[str, RegimeName]:
@@ -39,26 +40,43 @@ class Job:
 
 
 def run_job(job: Job, on_cell: Callable[[], object]) -> ResultRecord:
-    """Run the job's cells not yet in its record; save after each one and call ``on_cell`` for
-    every cell, finished now or before."""
+    """Run the job's cells not yet complete in its record (missing, or missing one of the
+    job's methods, e.g. a baseline family run later); save after each one and call ``on_cell``
+    for every cell, finished now or before."""
     path, header = job.path, job.header
     record = load_record(path) or header
     check_same_run(path, record, header)
     scores = load_scores(path)
-    done = {cell.key for cell in record.cells}
+    done = {cell.key for cell in record.cells if job.methods <= methods_of(cell)}
     pending = [split for split in job.cells if split.cell.key not in done]
     run_cell, shared = prepared(job.runner, pending)
-    for split in job.cells:
-        if split.cell.key not in done:
-            started = time.perf_counter()
-            with threadpool_limits(limits=1):
-                result, new_scores = run_cell(split)
-            result.seconds = round(time.perf_counter() - started + shared, 3)
-            record.cells.append(result)
-            scores.update(new_scores)
-            save_record(path, record, scores)
+    for split in pending:
+        started = time.perf_counter()
+        with threadpool_limits(limits=1):
+            result, new_scores = run_cell(split)
+        result.seconds = round(time.perf_counter() - started + shared, 3)
+        record.cells = merged(record.cells, result)
+        scores.update(new_scores)
+        save_record(path, record, scores)
+        on_cell()
+    for _ in range(len(job.cells) - len(pending)):
         on_cell()
     return record
+
+
+def methods_of(cell: CellResult) -> set[str]:
+    return {method.method for method in cell.methods}
+
+
+def merged(cells: list[CellResult], result: CellResult) -> list[CellResult]:
+    """The record's cells with ``result`` in place of an earlier, partial cell of the same key
+    (whose other methods it keeps), or appended."""
+    for index, cell in enumerate(cells):
+        if cell.key == result.key:
+            kept = [m for m in cell.methods if m.method not in methods_of(result)]
+            result.methods = [*result.methods, *kept]
+            return [*cells[:index], result, *cells[index + 1 :]]
+    return [*cells, result]
 
 
 def prepared(run_cell: CellRunner, pending: Sequence[CellSplit]) -> tuple[CellRunner, float]:
