@@ -23,9 +23,8 @@ from threadpoolctl import threadpool_limits
 from benchmark.activations.catalog import DEFAULT_MODEL, EMBEDDED
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import resolve_model
-from benchmark.probes.sae_probe import rank_latents, sae_family, sae_k_values
-from benchmark.probes.sae_search import SAEProbeSearch
-from benchmark.probes.search import ProbeOutcome, Search, choose_all, refit_and_score
+from benchmark.probes.sae_probe import sae_k_values
+from benchmark.probes.sae_search import SAEProbeSearch, per_candidate_outcomes
 from benchmark.protocols.protocol import load_protocol
 from benchmark.regimes.generate import dataset_cells
 from benchmark.results.store import load_record, protocol_folder, record_path
@@ -39,17 +38,6 @@ from datasets_registry.suites import select_suite
 
 DATASETS = ["5_hist_fig_ismale", "87_glue_cola", "66_living-room", "73_control-group"]
 LAST_TOKEN = ["normal", "scarcity", "imbalance", "label_noise", "covariate_shift"]
-
-
-def reference_cell(protocol, Z_train, y_train, Z_test, y_test, plan, ks) -> list[ProbeOutcome]:  # type: ignore[no-untyped-def]
-    rules = protocol.sae_probe
-    ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
-    families = [sae_family(rules, k, ranked) for k in ks]
-    chosen = choose_all([Search(f, Z_train, y_train, plan) for f in families])
-    return [
-        refit_and_score(f, c, Z_train, y_train, Z_test, y_test)
-        for f, c in zip(families, chosen, strict=True)
-    ]
 
 
 def encode(engine: str, sae: LoadedSAE, item: DatasetArrays):  # type: ignore[no-untyped-def]
@@ -71,7 +59,9 @@ def run_cells(engine: str, protocol, latents, item: DatasetArrays, regime: str, 
         if engine == "reference":
             Z_train = np.asarray(Z[split.train], np.float64)
             Z_test = np.asarray(test_source[split.test], np.float64)
-            found[split.cell.key] = reference_cell(protocol, Z_train, y, Z_test, y_test, plan, ks)
+            found[split.cell.key] = per_candidate_outcomes(
+                protocol.sae_probe, Z_train, y, Z_test, y_test, plan, ks
+            )
         else:
             search = SAEProbeSearch(protocol.sae_probe, ks)
             found[split.cell.key] = search.run(

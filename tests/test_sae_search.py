@@ -14,9 +14,8 @@ from sklearn.metrics import roc_auc_score
 
 from benchmark.probes.l1_solver import fit_l1
 from benchmark.probes.logistic import make_logistic
-from benchmark.probes.sae_probe import rank_latents, sae_family, top_latents
-from benchmark.probes.sae_search import SAEProbeSearch
-from benchmark.probes.search import Search, choose_all, refit_and_score
+from benchmark.probes.sae_probe import rank_latents, top_latents
+from benchmark.probes.sae_search import SAEProbeSearch, per_candidate_outcomes
 from benchmark.protocols.protocol import load_protocol
 from benchmark.selection import fold_auc, plan_validation
 
@@ -39,18 +38,6 @@ def test_top_latents_equal_the_dense_ranking(seed: int) -> None:
     np.testing.assert_array_equal(top_latents(sparse.csr_matrix(Z), y, count), dense)
 
 
-def reference_outcomes(protocol, Z_train, y_train, Z_test, y_test, plan, ks):  # type: ignore[no-untyped-def]
-    """The path before the lean search: an SAEProbe per candidate and fold, dense latents."""
-    rules = protocol.sae_probe
-    ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
-    families = [sae_family(rules, k, ranked) for k in ks]
-    chosen = choose_all([Search(f, Z_train, y_train, plan) for f in families])
-    return [
-        refit_and_score(f, c, Z_train, y_train, Z_test, y_test)
-        for f, c in zip(families, chosen, strict=True)
-    ]
-
-
 @pytest.mark.parametrize("protocol", [V1, PAPER], ids=["v1", "paper"])
 @pytest.mark.parametrize("n_train", [3, 8, 12, 40, 127, 300])
 def test_lean_search_equals_one_probe_per_candidate(protocol, n_train: int) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +49,8 @@ def test_lean_search_equals_one_probe_per_candidate(protocol, n_train: int) -> N
     plan = plan_validation(y[train], protocol.selection, 0)
     Z_train, Z_test = Z[train].astype(np.float64), Z[test].astype(np.float64)
     ks = [1, 4, 16, 128]
-    expected = reference_outcomes(protocol, Z_train, y[train], Z_test, y[test], plan, ks)
+    rules = protocol.sae_probe
+    expected = per_candidate_outcomes(rules, Z_train, y[train], Z_test, y[test], plan, ks)
     search = SAEProbeSearch(protocol.sae_probe, ks)
     got = search.run(
         sparse.csr_matrix(Z[train]), y[train], sparse.csr_matrix(Z[test]), y[test], plan

@@ -21,8 +21,8 @@ from scipy import sparse
 
 from benchmark.probes.base import Params
 from benchmark.probes.l1_solver import fit_l1
-from benchmark.probes.sae_probe import latent_rms, top_latents
-from benchmark.probes.search import ProbeOutcome, outcome
+from benchmark.probes.sae_probe import latent_rms, rank_latents, sae_family, top_latents
+from benchmark.probes.search import ProbeOutcome, Search, choose_all, outcome, refit_and_score
 from benchmark.protocols.protocol import SAEProbeRules
 from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
 
@@ -132,3 +132,23 @@ class SAEProbeSearch:
         model = fit_l1(design.apply(kept_train), y, C, self.rules.max_iter)
         scores = model.positive_scores(design.apply(kept_test))
         return outcome(f"sae_k{k}", params, val_auc, scores, y_test, model.n_iter)
+
+
+def per_candidate_outcomes(
+    rules: SAEProbeRules,
+    Z_train: np.ndarray,
+    y_train: np.ndarray,
+    Z_test: np.ndarray,
+    y_test: np.ndarray,
+    plan: ValidationPlan,
+    ks: Sequence[int],
+) -> list[ProbeOutcome]:
+    """The path the lean search replaces and must equal: one ``SAEProbe`` per candidate and
+    fold on dense float64 latents (kept for the tests and ``benchmarks/sae_arm.py``)."""
+    ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
+    families = [sae_family(rules, k, ranked) for k in ks]
+    chosen = choose_all([Search(family, Z_train, y_train, plan) for family in families])
+    return [
+        refit_and_score(family, choice, Z_train, y_train, Z_test, y_test)
+        for family, choice in zip(families, chosen, strict=True)
+    ]
