@@ -104,9 +104,14 @@ def test_a_regime_without_cells_reports_no_mean_delta(
 
 
 def test_eval_completes_baselines_computed_with_fewer_families(
-    tiny_model_dir: Path, tiny_sae_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tiny_model_dir: Path,
+    tiny_sae_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """baselines run --baselines logistic, then eval: the quiver runs against every family."""
+    monkeypatch.setenv("SAEPROBE_CACHE", str(tmp_path / "cache"))  # no other test's baselines
     common = ["--model", str(tiny_model_dir), "--hook", "blocks.1.hook_resid_post",
               "--dataset", DATASET, "--regimes", "normal",
               "--dtype", "fp32", "--no-progress", "--json"]  # fmt: skip
