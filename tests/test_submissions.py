@@ -360,3 +360,19 @@ def test_the_cached_control_is_built_once(tmp_path: Path, isolated_cache: Path) 
     again = cached_control(sae, X, control_rules(seed=0))
     assert again.path == first.path and (again.path / WEIGHTS).stat().st_mtime_ns == modified
     assert cached_control(sae, X, control_rules(seed=1)).path != first.path
+
+
+@pytest.mark.parametrize("architecture", ["standard", "topk"])
+def test_control_is_the_same_whatever_the_projection_block(
+    architecture: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Projections are computed and sorted in blocks of latents to bound memory; the control
+    must not depend on the block size (one block, or blocks of 5 latents)."""
+    import benchmark.saes.control as control_module
+
+    sae = load_sae_folder(saved_sae(tmp_path / "sae", architecture))
+    X = np.random.default_rng(3).normal(size=(600, 32)).astype(np.float32)
+    whole = build_control(sae, X, control_rules(seed=0), tmp_path / "whole")
+    monkeypatch.setattr(control_module, "PROJECTION_BLOCK", 5 * len(X))
+    blocks = build_control(sae, X, control_rules(seed=0), tmp_path / "blocks")
+    assert blocks.weights_hash == whole.weights_hash
