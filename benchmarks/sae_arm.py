@@ -28,8 +28,9 @@ from benchmark.probes.sae_search import SAEProbeSearch, per_candidate_outcomes
 from benchmark.protocols.protocol import load_protocol
 from benchmark.regimes.generate import dataset_cells
 from benchmark.results.store import load_record, protocol_folder, record_path
+from benchmark.run.cells import cell_rows
 from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
-from benchmark.saes.load import LoadedSAE
+from benchmark.saes.load import LoadedSAE, load_sae_folder
 from benchmark.selection import plan_validation
 from benchmark.submissions.intake import open_submission
 from benchmark.workflows.evaluate import control_of
@@ -53,20 +54,17 @@ def run_cells(engine: str, protocol, latents, item: DatasetArrays, regime: str, 
     ks = sae_k_values(protocol.sae_probe, regime, d_sae)
     found = {}
     for split in dataset_cells(item.data, item.ood, protocol, [regime]):
-        test_source = Z_ood if split.test_split == "ood" else Z
+        Z_train, Z_test = cell_rows(split, Z, Z_ood)
         plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
         y, y_test = split.train_labels, split.test_labels
         if engine == "reference":
-            Z_train = np.asarray(Z[split.train], np.float64)
-            Z_test = np.asarray(test_source[split.test], np.float64)
+            Z_train, Z_test = np.asarray(Z_train, np.float64), np.asarray(Z_test, np.float64)
             found[split.cell.key] = per_candidate_outcomes(
                 protocol.sae_probe, Z_train, y, Z_test, y_test, plan, ks
             )
         else:
             search = SAEProbeSearch(protocol.sae_probe, ks)
-            found[split.cell.key] = search.run(
-                Z[split.train], y, test_source[split.test], y_test, plan
-            )
+            found[split.cell.key] = search.run(Z_train, y, Z_test, y_test, plan)
     return found
 
 
@@ -108,8 +106,6 @@ def main() -> None:
         ref, Hook.parse(EMBEDDED[DEFAULT_MODEL].default_hook), protocol, progress=False
     )
     submission = open_submission(args.submission)
-    from benchmark.saes.load import load_sae_folder
-
     sae = load_sae_folder(submission.sae_folder())
     arms = {"sae": sae, "control": control_of(ctx, sae, PACKAGED)}
     results = submission.folder / "results" / protocol_folder(protocol)

@@ -19,7 +19,8 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm._base import _fit_liblinear
 
-INTERCEPT_SCALING = 10_000.0  # liblinear's intercept is all but unpenalized (see logistic.py)
+from benchmark.probes.logistic import INTERCEPT_SCALING
+
 TOL = 1e-4  # LogisticRegression's default, as the SAE probe has always used
 RANDOM_STATE = 0
 

@@ -12,6 +12,8 @@ leaks validation rows into feature selection; ``fixed_latents`` reproduces that)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import sparse
 
@@ -117,6 +119,15 @@ def sae_family(
         return ValidationProblem(designs, y, plan, [c["C"] for c in grid], rules.penalty)
 
     return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed, batched=batched)
+
+
+def sae_families(
+    rules: SAEProbeRules, ks: Sequence[int], Z_train: np.ndarray, y_train: np.ndarray
+) -> list[Family]:
+    """The SAE probe's family of every k on a cell's (dense) training latents; without
+    ``rank_within_folds`` (the original), all of them keep the ranking of all training rows."""
+    ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
+    return [sae_family(rules, k, ranked) for k in ks]
 
 
 def fold_design(kept: np.ndarray, fit: np.ndarray, scale: bool) -> np.ndarray:

@@ -19,14 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from benchmark.probes.base import Params
 from benchmark.probes.l1_solver import fit_l1
-from benchmark.probes.sae_probe import latent_rms, rank_latents, sae_family, top_latents
+from benchmark.probes.sae_probe import (
+    SAEProbe,
+    latent_rms,
+    sae_families,
+    sae_family,
+    top_latents,
+)
 from benchmark.probes.search import ProbeOutcome, Search, choose_all, outcome, refit_and_score
 from benchmark.protocols.protocol import SAEProbeRules
 from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
-
-DEFAULT_C = 1.0  # SAEProbe's C when a cell is too small to search
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,6 @@ class SAEProbeSearch:
 
     rules: SAEProbeRules
     ks: Sequence[int]
-
-    def params(self, k: int) -> Params:
-        return {
-            "k": k,
-            "penalty": self.rules.penalty,
-            "max_iter": self.rules.max_iter,
-            "fixed_latents": None,
-            "scale": self.rules.scale == "rms",
-        }
 
     def run(
         self,
@@ -121,14 +115,14 @@ class SAEProbeSearch:
         y_test: np.ndarray,
         aucs: dict[int, np.ndarray] | None,
     ) -> ProbeOutcome:
-        params, val_auc = self.params(k), float("nan")
+        params, val_auc = sae_family(self.rules, k).defaults, float("nan")
         if aucs is not None:
             selection = select_best(aucs[k])
             params = {**params, "C": self.rules.C[selection.best]}
             val_auc = selection.val_auc
         kept_train, kept_test = first_columns(train, k), first_columns(test, k)
         design = Design.of(kept_train, self.rules.scale == "rms")
-        C = params.get("C", DEFAULT_C)
+        C = SAEProbe(**params).C  # the estimator's default when the cell is too small to search
         model = fit_l1(design.apply(kept_train), y, C, self.rules.max_iter)
         scores = model.positive_scores(design.apply(kept_test))
         return outcome(f"sae_k{k}", params, val_auc, scores, y_test, model.n_iter)
@@ -145,8 +139,7 @@ def per_candidate_outcomes(
 ) -> list[ProbeOutcome]:
     """The path the lean search replaces and must equal: one ``SAEProbe`` per candidate and
     fold on dense float64 latents (kept for the tests and ``benchmarks/sae_arm.py``)."""
-    ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
-    families = [sae_family(rules, k, ranked) for k in ks]
+    families = sae_families(rules, ks, Z_train, y_train)
     chosen = choose_all([Search(family, Z_train, y_train, plan) for family in families])
     return [
         refit_and_score(family, choice, Z_train, y_train, Z_test, y_test)

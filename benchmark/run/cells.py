@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 from scipy import sparse
@@ -15,7 +16,7 @@ from benchmark.errors import SaeprobeError
 from benchmark.probes.attention import run_attention
 from benchmark.probes.base import Family, Params
 from benchmark.probes.registry import baseline_families
-from benchmark.probes.sae_probe import rank_latents, sae_family
+from benchmark.probes.sae_probe import sae_families
 from benchmark.probes.sae_search import SAEProbeSearch
 from benchmark.probes.search import (
     EngineChoice,
@@ -32,15 +33,24 @@ from benchmark.results.schema import CellResult, MethodResult, QuiverResult
 from benchmark.run.context import DatasetArrays, RunContext
 from benchmark.selection import Strategy, ValidationPlan, plan_validation
 
+Rows = TypeVar("Rows", np.ndarray, sparse.csr_matrix)
+
+
+def cell_rows(split: CellSplit, X: Rows, X_ood: Rows | None) -> tuple[Rows, Rows]:
+    """(train rows, test rows) of a cell, dense or CSR; the test rows come from the OOD array
+    under covariate shift."""
+    test_source = X_ood if split.test_split == "ood" else X
+    if test_source is None:
+        raise SaeprobeError(f"{split.cell.key} needs OOD activations")
+    return X[split.train], test_source[split.test]
+
 
 def cell_matrices(
     split: CellSplit, X: np.ndarray, X_ood: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(X_train, X_test) for a cell; the test rows come from the OOD array under covariate shift."""
-    test_source = X_ood if split.test_split == "ood" else X
-    if test_source is None:
-        raise SaeprobeError(f"{split.cell.key} needs OOD activations")
-    return np.asarray(X[split.train], np.float64), np.asarray(test_source[split.test], np.float64)
+    """(X_train, X_test) for a cell as float64 arrays."""
+    train, test = cell_rows(split, X, X_ood)
+    return np.asarray(train, np.float64), np.asarray(test, np.float64)
 
 
 def run_families(
@@ -153,19 +163,10 @@ class SAECells:
         return resolve_engine(self.ctx.engine, self.ctx.device) == "batched"
 
     def cell_latents(self, split: CellSplit) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        test_source = self.latents_ood if split.test_split == "ood" else self.latents
-        if test_source is None:
-            raise SaeprobeError(f"{split.cell.key} needs OOD activations")
-        return self.latents[split.train], test_source[split.test]
+        return cell_rows(split, self.latents, self.latents_ood)
 
     def families(self, split: CellSplit, Z_train: np.ndarray) -> list[Family]:
-        rules = self.ctx.protocol.sae_probe
-        ranked = (
-            None
-            if rules.rank_within_folds
-            else tuple(rank_latents(Z_train, split.train_labels).tolist())
-        )
-        return [sae_family(rules, k, ranked) for k in self.ks]
+        return sae_families(self.ctx.protocol.sae_probe, self.ks, Z_train, split.train_labels)
 
     def searches(self, split: CellSplit) -> list[Search]:
         Z_train = self.cell_latents(split)[0].toarray().astype(np.float64)

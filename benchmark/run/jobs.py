@@ -49,6 +49,8 @@ def run_job(job: Job, on_cell: Callable[[], object]) -> ResultRecord:
     scores = load_scores(path)
     done = {cell.key for cell in record.cells if job.methods <= methods_of(cell)}
     pending = [split for split in job.cells if split.cell.key not in done]
+    for _ in range(len(job.cells) - len(pending)):
+        on_cell()
     run_cell, shared = prepared(job.runner, pending)
     for split in pending:
         started = time.perf_counter()
@@ -58,8 +60,6 @@ def run_job(job: Job, on_cell: Callable[[], object]) -> ResultRecord:
         record.cells = merged(record.cells, result)
         scores.update(new_scores)
         save_record(path, record, scores)
-        on_cell()
-    for _ in range(len(job.cells) - len(pending)):
         on_cell()
     return record
 
