@@ -70,7 +70,8 @@ def write_submission(
         "license": "MIT",
     }
     (folder / "submission.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
-    validation = {"status": "validated", "measured": {"l0": 32.0, "explained_variance": 0.9}}
+    measured = {"l0": 32.0, "explained_variance": 0.9, "dead_fraction": 0.25}
+    validation = {"status": "validated", "measured": measured}
     (folder / "validation.json").write_text(json.dumps(validation), encoding="utf-8")
     results = folder / "results" / f"v1-{protocol_hash[:12]}"
     arms = {"sae": sae_auc} if control_auc is None else {"sae": sae_auc, "control": control_auc}

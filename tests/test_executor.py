@@ -65,14 +65,17 @@ def test_workers_must_be_positive(tmp_path: Path) -> None:
         execute(jobs(tmp_path), 0, bars())  # type: ignore[arg-type]
 
 
-def sleep_and_report(split_: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
-    """A cell that never finishes in time, after writing its worker's pid."""
+def hold_the_gil_and_report(split_: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
+    """A cell that never finishes in time, after writing its worker's pid: it sorts a long list
+    over and over, a C call that holds the GIL for seconds (as a busy solver can)."""
     import os
-    import time
+    import random
 
     folder = Path(os.environ["SAEPROBE_TEST_PIDS"])
+    values = [random.random() for _ in range(3_000_000)]
     (folder / f"{os.getpid()}.pid").write_text("")
-    time.sleep(120)
+    for _ in range(1000):
+        sorted(values)
     return result(split_)
 
 
@@ -83,7 +86,7 @@ sys.path.insert(0, {tests!r})
 import test_executor as t
 from benchmark.run.executor import execute
 root = Path({root!r})
-execute(t.jobs(root, t.sleep_and_report)[:2], 2, t.bars())
+execute(t.jobs(root, t.hold_the_gil_and_report)[:2], 2, t.bars())
 """
 
 
@@ -108,6 +111,7 @@ def test_workers_stop_when_the_run_is_killed(tmp_path: Path) -> None:
     assert set(workers) <= set(helpers)
     run.send_signal(signal.SIGKILL)  # the main process only, as `kill -9 PID` does
     run.wait()
+    killed = time.monotonic()
 
     def alive(pid: int) -> bool:
         try:
@@ -119,10 +123,12 @@ def test_workers_stop_when_the_run_is_killed(tmp_path: Path) -> None:
             and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]
         )
 
-    deadline = time.monotonic() + 15
-    while any(alive(pid) for pid in helpers) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while any(alive(pid) for pid in workers) and time.monotonic() < killed + 15:
+        time.sleep(0.02)
     assert not any(alive(pid) for pid in workers), "orphaned workers kept computing"
+    assert time.monotonic() - killed < 1.0, "workers outlived the run by a second or more"
+    while any(alive(pid) for pid in helpers) and time.monotonic() < killed + 15:
+        time.sleep(0.2)
     assert not any(alive(pid) for pid in helpers), "the run left processes behind"
 
 

@@ -3,6 +3,8 @@ downloads and escaping."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from benchmark.leaderboard.collect import collect_evaluations
 from benchmark.leaderboard.site import build_site
 from benchmark.leaderboard.summary import summarize
+from benchmark.leaderboard.tables import HeaderCell, Table, number_cell, text_cell
 from benchmark.results.comparisons import cell_deltas
 from benchmark.stats.settings import StatsSettings
 from tests.leaderboard_fixtures import (
@@ -87,10 +90,32 @@ def test_ranking_orders_by_score_and_lists_other_protocols_apart(site: Path) -> 
 def test_csv_download_has_values_and_ci_columns(site: Path) -> None:
     lines = (site / "data" / "deltas.csv").read_text().splitlines()
     header = lines[0].split(",")
-    assert header[:6] == ["submission", "architecture", "width", "l0", "explained_variance",
-                          "regime"]  # fmt: skip
+    assert header[:7] == ["submission", "architecture", "width", "l0", "explained_variance",
+                          "dead_fraction", "regime"]  # fmt: skip
     assert "probe_low" in header and "probe_high" in header
     assert len(lines) == 1 + 3 * len(LEVELS)  # three ranked submissions x five regimes
+    assert {line.split(",")[5] for line in lines[1:]} == {"0.25"}
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised() -> None:
+    """Display names are user strings: one that starts like a formula is written with a leading
+    apostrophe (OWASP's CSV injection advice); numbers, negative ones included, stay numbers."""
+    names = ['=HYPERLINK("http://example.invalid","x")', "+1", "-x", "@SUM(A1)", "\tx", "plain"]
+    table = Table(
+        id="t",
+        title="t",
+        header=[HeaderCell(key="name", label="Name"), HeaderCell(key="delta", label="Delta")],
+        rows=[[text_cell(name), number_cell(-0.5)] for name in names],
+    )
+    rows = list(csv.reader(io.StringIO(table.csv())))
+    assert rows[1:] == [
+        ['\'=HYPERLINK("http://example.invalid","x")', "-0.5"],
+        ["'+1", "-0.5"],
+        ["'-x", "-0.5"],
+        ["'@SUM(A1)", "-0.5"],
+        ["'\tx", "-0.5"],
+        ["plain", "-0.5"],
+    ]
 
 
 def test_pages_exist_for_submissions_regimes_datasets_and_methodology(site: Path) -> None:
@@ -149,6 +174,35 @@ def test_a_rebuild_replaces_the_site_and_leaves_no_staging(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
     assert report.pages == 1 + 3 + len(LEVELS) + len(DATASETS) + 1
     assert np.isfinite(report.seconds)
+
+
+def test_a_killed_build_leaves_staging_that_the_next_build_removes(
+    submissions: Path, tmp_path: Path
+) -> None:
+    """A build killed with SIGKILL mid-write leaves its staging folder; the next build removes
+    it (its process is gone) and keeps the staging folder of a build still running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time; from pathlib import Path; from benchmark.atomic_io import "
+        "staging_folder\nwith staging_folder(Path(sys.argv[1])) as s:\n"
+        "    (s / 'site').mkdir(); print(s, flush=True); time.sleep(60)"
+    )
+    killed = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    abandoned = Path(killed.stdout.readline().strip())  # type: ignore[union-attr]
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert abandoned.is_dir()  # what SIGKILL leaves behind
+    running = tmp_path / f".staging-{os.getpid()}-live"
+    running.mkdir()
+    build_site(submissions, tmp_path / "site", SETTINGS)
+    assert not abandoned.exists() and running.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [running.name, "site"]
 
 
 def test_an_empty_submissions_folder_builds_an_empty_leaderboard(tmp_path: Path) -> None:

@@ -12,7 +12,12 @@ import pytest
 import yaml
 
 from benchmark.protocols.protocol import Protocol, load_protocol
-from benchmark.results.migrations import PROTOCOL_HASHES, SECTIONS_ADDED_IN_2, legacy_hashes
+from benchmark.results.migrations import (
+    PROTOCOL_HASHES,
+    SECTIONS_ADDED_IN_2,
+    legacy_hashes,
+    portable_legacy_path,
+)
 from benchmark.results.store import load_record, load_scores, results_dir
 
 HISTORIC = Path(__file__).parent / "historic_results"
@@ -58,8 +63,48 @@ def test_a_historic_record_is_upgraded_as_it_is_read() -> None:
         assert '"schema_version": 1' in path.read_text()
         record = load_record(path)
         assert record is not None
-        assert record.schema_version == 2 and record.arm == arm
+        assert record.schema_version == 3 and record.arm == arm
         assert record.protocol_hash == load_protocol("v1").content_hash() != OLD_V1
+        assert (
+            record.provenance.sae_path
+            == {
+                "sae": "submissions/ref-topk-2048/sae",
+                "control": "$SAEPROBE_CACHE/controls/d0f3e9fc580cc082-seed0-ae3f541c76d8",
+            }[arm]
+        )
+
+
+@pytest.mark.parametrize(
+    ("written", "portable"),
+    [
+        ("/work/main/submissions/ref-topk-2048/sae", "submissions/ref-topk-2048/sae"),
+        ("/home/a/submissions/x/submissions/y/sae", "submissions/y/sae"),
+        (
+            "/root/.cache/saeprobe/controls/d0f3-seed0-ae3f",
+            "$SAEPROBE_CACHE/controls/d0f3-seed0-ae3f",
+        ),
+        ("/data/my-sae", "/data/my-sae"),  # submitted with --reference: stays absolute
+    ],
+)
+def test_legacy_sae_paths_become_portable(written: str, portable: str) -> None:
+    assert portable_legacy_path(written) == portable
+
+
+def test_the_same_sae_gets_the_same_path_wherever_the_checkout_lies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmark.results.provenance import portable_sae_path
+
+    paths = set()
+    for checkout in ("one", "two"):
+        monkeypatch.setenv("SAEPROBE_SUBMISSIONS", str(tmp_path / checkout / "submissions"))
+        monkeypatch.setenv("SAEPROBE_CACHE", str(tmp_path / checkout / "cache"))
+        paths.add((
+            portable_sae_path(tmp_path / checkout / "submissions" / "x" / "sae"),
+            portable_sae_path(tmp_path / checkout / "cache" / "controls" / "k"),
+        ))  # fmt: skip
+    assert paths == {("submissions/x/sae", "$SAEPROBE_CACHE/controls/k")}
+    assert portable_sae_path(tmp_path / "elsewhere") == str(tmp_path / "elsewhere")
 
 
 def test_a_historic_folder_migrates_to_what_ships_now(tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_each_recipe_trains_and_saves_a_valid_sae(name: str, tmp_path: Path) -> 
             "training": {"tokens": 2048, "corpus": "random"}, "authors": ["t"], "license": "MIT",
         }
     )  # fmt: skip
-    check_sae_folder(tmp_path, manifest, hook_width=32)
+    check_sae_folder(tmp_path, manifest, hook_width=lambda: 32)
     loaded = load_sae_folder(tmp_path)
     latents = loaded.encode(activations[:100])
     assert latents.shape == (100, 64) and np.isfinite(latents).all()

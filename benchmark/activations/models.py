@@ -12,7 +12,6 @@ import hashlib
 import json
 import logging
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import torch
 
 from benchmark.activations.catalog import DTYPE_NAMES, EMBEDDED, EmbeddedModel, ModelRef
-from benchmark.atomic_io import write_text_atomic
+from benchmark.atomic_io import staging_folder, write_text_atomic
 from benchmark.hashing import sha256_file
 from benchmark.paths import models_cache
 from datasets_registry.package_files import package_dir
@@ -130,8 +129,7 @@ def convert_gguf(gguf_path: Path, target: Path, spec: EmbeddedModel) -> None:
     plain_config = type(config).from_dict(config_dict)
     plain = type(quantized)(plain_config)
     plain.load_state_dict(quantized.state_dict())
-    staging = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=_mkdir(target.parent)))
-    try:
+    with staging_folder(target.parent) as staging:
         plain.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         meta = {
@@ -145,11 +143,3 @@ def convert_gguf(gguf_path: Path, target: Path, spec: EmbeddedModel) -> None:
         (staging / "saeprobe-model.json").write_text(json.dumps(meta, indent=1))
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path

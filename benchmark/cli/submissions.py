@@ -30,10 +30,11 @@ VALIDATE_EPILOG = """examples:
   saeprobe validate my-topk
   saeprobe validate my-topk --dataset 5_hist_fig_ismale --json
 
-Checks the weights (safetensors only, tensor names and shapes, d_in, finite values, decoder
-norms, the recorded sha256) before computing anything, then measures L0 and explained variance
-on the suite's last-token activations against the manifest's claims. Writes validation.json only
-when every check passes.
+Checks the cfg and the weights (the same checks as submit, and the recorded sha256) before
+computing anything, then measures L0, explained variance and dead latents on the suite's
+last-token activations. Refuses an SAE whose explained variance is below 0 (worse than the
+activations' mean) or that contradicts the manifest's claims, and warns below 0.5. Writes
+validation.json only when every check passes.
 """
 LS_EPILOG = """examples:
   saeprobe ls
@@ -122,14 +123,17 @@ def validate_command(args: argparse.Namespace) -> int:
         progress=not (args.json or args.no_progress),
     )
     record = validate_submission(options)
+    for warning in record["warnings"]:
+        sys.stderr.write(f"saeprobe: warning: {warning}\n")
     if args.json:
         write_json(record)
         return 0
     measured = record["measured"]
     sys.stdout.write(
         f"{record['id']}: validated ({record['architecture']}, {record['width']} latents, "
-        f"L0 {measured['l0']:.1f}, explained variance {measured['explained_variance']:.3f} "
-        f"on {measured['rows']} benchmark activations)\n"
+        f"L0 {measured['l0']:.1f}, explained variance {measured['explained_variance']:.3f}, "
+        f"{measured['dead_fraction']:.1%} dead latents on {measured['rows']} benchmark "
+        "activations)\n"
     )
     return 0
 

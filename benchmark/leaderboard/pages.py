@@ -22,6 +22,7 @@ from benchmark.leaderboard.tables import (
     estimate_cell,
     interval_cell,
     number_cell,
+    percent_cell,
     signed,
     text_cell,
 )
@@ -78,7 +79,7 @@ def submission_href(evaluation: Evaluation) -> str:
 
 
 def submission_cells(evaluation: Evaluation, root: str = "") -> list[Cell]:
-    """Link, architecture, width, L0 and explained variance of a submission."""
+    """Link, architecture, width, L0, explained variance and dead latents of a submission."""
     manifest = evaluation.submission.manifest
     measured = (evaluation.submission.validation() or {}).get("measured", {})
     return [
@@ -87,6 +88,7 @@ def submission_cells(evaluation: Evaluation, root: str = "") -> list[Cell]:
         Cell(value=manifest.width, display=f"{manifest.width:,}"),
         number_cell(measured.get("l0"), 1),
         number_cell(measured.get("explained_variance"), 3),
+        percent_cell(measured.get("dead_fraction")),
     ]
 
 
@@ -96,6 +98,12 @@ SUBMISSION_HEADER = [
     HeaderCell(key="width", label="Width", numeric=True, filter=True),
     HeaderCell(key="l0", label="L0", numeric=True, title="measured at validation"),
     HeaderCell(key="explained_variance", label="Expl. var.", numeric=True),
+    HeaderCell(
+        key="dead_fraction",
+        label="Dead",
+        numeric=True,
+        title="share of latents that never fire on the validation activations",
+    ),
 ]
 
 

@@ -1,11 +1,11 @@
 """Build the static site: pages from ``pages``, rendered by jinja2 with autoescaping, plots as
 SVG files, every table also as JSON and CSV under ``data/``. The site is written to a staging
-folder and moved into place, so a failed build never leaves a half-written site."""
+folder and moved into place, so a failed build never leaves a half-written site (and the next
+build removes the staging folder of a killed one)."""
 
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from benchmark import __version__
+from benchmark.atomic_io import staging_folder
 from benchmark.leaderboard.collect import Evaluation, collect_evaluations
 from benchmark.leaderboard.pages import (
     Page,
@@ -62,10 +63,9 @@ def build_site(submissions: Path, out: Path, settings: StatsSettings | None = No
     others = [e for h, group in groups.items() if h != main for e in group]
     pages, ranked = site_pages(summaries, others, submissions, settings, protocol)
     provenance = site_provenance(summaries, protocol, main)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".staging-") as staging:
-        write_site(Path(staging) / "site", pages, provenance)
-        replace_folder(Path(staging) / "site", out)
+    with staging_folder(out.parent) as staging:
+        write_site(staging / "site", pages, provenance)
+        replace_folder(staging / "site", out)
     files = [p for p in out.rglob("*") if p.is_file()]
     return BuildReport(
         index=out / "index.html",

@@ -14,6 +14,7 @@ from benchmark.stats.bootstrap import Estimate
 MINUS = "\u2212"  # typographic minus sign
 DASH = "\u2013"  # en dash, for ranges
 NONE = "\u2013"  # shown where there is no value
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula
 
 
 class Model(BaseModel):
@@ -57,11 +58,19 @@ class Table(Model):
         for row in self.rows:
             values: list[object] = []
             for cell, has_ci in zip(row, with_ci, strict=True):
-                values.append("" if cell.value is None else cell.value)
+                values.append("" if cell.value is None else spreadsheet_safe(cell.value))
                 if has_ci:
                     values += list(cell.ci) if cell.ci else ["", ""]
             writer.writerow(values)
         return buffer.getvalue()
+
+
+def spreadsheet_safe(value: float | int | str) -> float | int | str:
+    """A text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or
+    carriage return first) gets a leading apostrophe; numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def signed(value: float, digits: int = 3) -> str:
@@ -80,6 +89,13 @@ def number_cell(value: float | None, digits: int = 3, sources: list[str] | None 
     if value is None or math.isnan(value):
         return Cell(value=None, display=NONE)
     return Cell(value=value, display=plain(value, digits), sources=sources or [])
+
+
+def percent_cell(share: float | None) -> Cell:
+    """A share in [0, 1], shown as a percentage (its value stays the share)."""
+    if share is None or math.isnan(share):
+        return Cell(value=None, display=NONE)
+    return Cell(value=share, display=f"{share:.0%}")
 
 
 def estimate_cell(

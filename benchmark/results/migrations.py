@@ -13,6 +13,12 @@ Step 1 -> 2 (this renovation):
   hash of a protocol is a record of the new one: ``PROTOCOL_HASHES`` maps old to new;
 - the random control's records say ``arm: "control"`` (they said ``"sae"``, and only their
   folder told them apart).
+
+Step 2 -> 3 (intake hardening): ``provenance.sae_path`` no longer depends on where the
+repository or the cache lies. It was absolute; a path with a ``/submissions/`` part becomes
+``submissions/`` and what follows the last one, a path with a ``/controls/`` part (the cache's
+random controls) becomes ``$SAEPROBE_CACHE/controls/`` and what follows; any other path (a
+folder referenced with ``submit --reference``) stays absolute. No result value changes.
 """
 
 from __future__ import annotations
@@ -20,11 +26,10 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmark.atomic_io import write_text_atomic
+from benchmark.atomic_io import staging_folder, write_text_atomic
 from benchmark.protocols.protocol import Protocol
 from benchmark.results.schema import ResultRecord
 
@@ -46,6 +51,8 @@ def upgrade_record(raw: dict[str, Any], arm_folder: str) -> dict[str, Any]:
     its arm's records live in (``sae``, ``control``, or a protocol folder for baselines)."""
     if raw.get("schema_version", 1) == 1:
         raw = schema_1_to_2(raw, arm_folder)
+    if raw["schema_version"] == 2:
+        raw = schema_2_to_3(raw)
     return raw
 
 
@@ -55,6 +62,23 @@ def schema_1_to_2(raw: dict[str, Any], arm_folder: str) -> dict[str, Any]:
     if arm_folder == "control" and raw["arm"] == "sae":
         upgraded["arm"] = "control"
     return upgraded
+
+
+def schema_2_to_3(raw: dict[str, Any]) -> dict[str, Any]:
+    provenance = dict(raw["provenance"])
+    if provenance.get("sae_path"):
+        provenance["sae_path"] = portable_legacy_path(provenance["sae_path"])
+    return {**raw, "schema_version": 3, "provenance": provenance}
+
+
+def portable_legacy_path(path: str) -> str:
+    for part, label in (
+        ("/submissions/", "submissions/"),
+        ("/controls/", "$SAEPROBE_CACHE/controls/"),
+    ):
+        if part in path:
+            return label + path.rsplit(part, 1)[1]
+    return path
 
 
 def legacy_hashes(protocol: Protocol) -> list[str]:
@@ -86,8 +110,7 @@ def read_upgraded(path: Path) -> ResultRecord:
 
 
 def rewrite_tree(source: Path, target: Path) -> None:
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staging_folder(target.parent) as staging:
         for path in sorted(source.rglob("*")):
             destination = staging / path.relative_to(source)
             if path.is_dir():
@@ -98,5 +121,3 @@ def rewrite_tree(source: Path, target: Path) -> None:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, destination)
         staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

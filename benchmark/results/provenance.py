@@ -1,13 +1,16 @@
-"""Provenance of a result: package versions and the harness's own commit (read from the
-harness's source folder, never from the caller's working directory)."""
+"""Provenance of a result: package versions, the harness's own commit (read from the harness's
+source folder, never from the caller's working directory), and where the SAE lies, written the
+same on every machine."""
 
 from __future__ import annotations
 
 import subprocess
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import benchmark
+from benchmark.paths import cache_root
+from benchmark.submissions.store import submissions_root
 
 PACKAGES = ("torch", "transformers", "scikit-learn", "xgboost", "numpy", "sae-lens", "datasets")
 
@@ -42,3 +45,15 @@ def harness_commit() -> str | None:
         timeout=10,
     ).stdout.strip()
     return result.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def portable_sae_path(path: Path) -> str:
+    """An SAE folder named so that two identical runs from different checkouts agree: under the
+    submissions folder as ``submissions/<id>/...``, under the cache as ``$SAEPROBE_CACHE/...``,
+    and a folder elsewhere (``submit --reference``) by its absolute path. The record's weights
+    hash, beside it, says what the folder held."""
+    path = path.resolve()
+    for root, label in ((submissions_root(), "submissions"), (cache_root(), "$SAEPROBE_CACHE")):
+        if path.is_relative_to(root.resolve()):
+            return str(PurePosixPath(label, *path.relative_to(root.resolve()).parts))
+    return str(path)

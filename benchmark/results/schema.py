@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from benchmark.atomic_io import write_text_atomic
 from benchmark.regimes.cells import RegimeName
 
-SCHEMA_VERSION = 2  # 2: the random control's records say arm "control" (1 said "sae")
+SCHEMA_VERSION = 3  # 2: the control's records say arm "control"; 3: sae_path is portable
 Arm = Literal["baselines", "sae", "control"]
 SAE_ARMS: tuple[Arm, ...] = ("sae", "control")  # an evaluation's arms, each a results folder
 SCHEMA_PATH = Path(__file__).parent / "result-record.schema.json"

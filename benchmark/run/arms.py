@@ -16,6 +16,7 @@ from benchmark.errors import SaeprobeError
 from benchmark.probes.registry import BASELINES
 from benchmark.probes.sae_probe import sae_k_values
 from benchmark.regimes.cells import RegimeName
+from benchmark.results.provenance import portable_sae_path
 from benchmark.results.schema import Arm, ResultRecord
 from benchmark.results.store import baselines_dir, load_record, record_path
 from benchmark.run.cells import SAECells, baseline_cell
@@ -129,7 +130,7 @@ def run_sae(
 
         return for_regime
 
-    identity = (str(sae.path), sae.weights_hash)
+    identity = (portable_sae_path(sae.path), sae.weights_hash)
     return run_arm(ctx, arm, arrays, regimes, out_dir, runners, identity)
 
 

@@ -9,9 +9,12 @@ torch's or OpenMP's thread pools can deadlock.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue as queue_module
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +30,7 @@ from benchmark.run.jobs import Job, run_job
 
 POLL_SECONDS = 0.2
 PARENT_CHECK_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def execute(
@@ -65,13 +69,28 @@ _finished_cells: Any = None  # in a worker: the queue of finished cells' regimes
 def start_worker(parent: int, finished_cells: Any) -> None:
     global _finished_cells
     _finished_cells = finished_cells
-    watch_parent(parent)
+    if not die_with_parent(parent):
+        watch_parent(parent)
+
+
+def die_with_parent(parent: int) -> bool:
+    """In a worker, on Linux: ask the kernel to SIGKILL this process when its parent dies
+    (``PR_SET_PDEATHSIG``), whatever the worker is doing. A killed run (SIGTERM or SIGKILL to
+    the main process only) would otherwise leave its workers computing and saving cells, racing
+    the next run on the same records. False where the kernel cannot do it."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return False
+    if os.getppid() != parent:  # the parent died before the request was in place
+        os._exit(1)
+    return True
 
 
 def watch_parent(parent: int) -> None:
-    """In a worker: exit as soon as the parent process is gone. A killed run (SIGTERM or
-    SIGKILL to the main process only) would otherwise leave its workers computing and saving
-    cells, racing the next run on the same records."""
+    """In a worker, elsewhere: a thread that exits the process once the parent is gone (it
+    needs the GIL, so a worker inside a long C call notices only when the call returns)."""
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -11,13 +11,13 @@ biases are refined over a few rounds of measuring and correcting.
 from __future__ import annotations
 
 import copy
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from benchmark.atomic_io import staging_folder
 from benchmark.hashing import sha256_array
 from benchmark.paths import cache_root
 from benchmark.protocols.protocol import ControlRules
@@ -54,10 +54,9 @@ def cached_control(sae: LoadedSAE, X: np.ndarray, rules: ControlRules) -> Loaded
     folder = cache_root() / "controls" / key
     if (folder / WEIGHTS_FILE).is_file():
         return load_sae_folder(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".staging-") as staging:
-        build_control(sae, X, rules, Path(staging) / "sae")
-        (Path(staging) / "sae").rename(folder)
+    with staging_folder(folder.parent) as staging:
+        build_control(sae, X, rules, staging / "sae")
+        (staging / "sae").rename(folder)
     return load_sae_folder(folder)
 
 

@@ -84,7 +84,11 @@ def load_sae_folder(
 
     folder = folder.expanduser().resolve()
     cfg = read_sae_cfg(folder)
-    sae = SAE.load_from_disk(str(folder), device=device)
+    try:
+        sae = SAE.load_from_disk(str(folder), device=device)
+    except (RuntimeError, ValueError, KeyError, TypeError, OSError) as error:
+        first = " ".join(str(error).split())[:300]
+        raise SAELoadError(f"{WEIGHTS_FILE}: SAELens cannot load it ({first})") from error
     sae.eval()
     return LoadedSAE(
         path=folder,

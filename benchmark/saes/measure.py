@@ -1,5 +1,6 @@
 """What an SAE does on benchmark activations: mean L0 (active latents per input), explained
-variance of its reconstruction, and each latent's firing rate."""
+variance of its reconstruction, the share of latents that never fire, and each latent's firing
+rate."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class Measured:
     l0: float
     explained_variance: float
     rows: int
+    dead_fraction: float  # latents that fire on none of the rows
 
 
 def sample_rows(arrays: Sequence[np.ndarray], limit: int, seed: int) -> np.ndarray:
@@ -29,11 +31,14 @@ def sample_rows(arrays: Sequence[np.ndarray], limit: int, seed: int) -> np.ndarr
 
 
 def measure(sae: LoadedSAE, X: np.ndarray) -> Measured:
-    """L0 and explained variance, encoding in batches so that no more than one batch of
-    latents is ever dense (a 4,096-row sample is one batch for SAEs up to 4,096 latents)."""
+    """L0, explained variance and dead latents, encoding in batches so that no more than one
+    batch of latents is ever dense (a 4,096-row sample is one batch for SAEs up to 4,096
+    latents)."""
     active, decoded = [], []
+    fired = np.zeros(sae.d_sae, dtype=bool)
     for latents in latent_batches(sae, X):
         active.append((latents != 0).sum(axis=1))
+        fired |= (latents != 0).any(axis=0)
         with torch.no_grad():
             restored = sae.sae.decode(torch.from_numpy(latents).to(sae.sae.dtype))
         decoded.append(restored.float().numpy())
@@ -43,6 +48,7 @@ def measure(sae: LoadedSAE, X: np.ndarray) -> Measured:
         l0=float(np.concatenate(active).mean()),
         explained_variance=float(1.0 - residual / total),
         rows=len(X),
+        dead_fraction=float(1.0 - fired.mean()),
     )
 
 

@@ -1,5 +1,8 @@
-"""Checks on a SAELens folder before any compute: safetensors only, the tensors the architecture
-needs with the right shapes, d_in equal to the hook's width, finite weights, sane decoder norms.
+"""Checks on a SAELens folder before any compute: the strict cfg, safetensors only, exactly the
+tensors SAELens's class of the architecture holds (none missing, none extra: SAELens would drop
+an extra one silently), floating point, the right shapes, finite values, non-negative
+thresholds, sane decoder norms, d_in equal to the hook's width and the cfg's hook equal to the
+manifest's.
 
 The lesson of SAELens PR #608: a BatchTopK checkpoint that loaded without its threshold gave
 wrong results without an error, so a missing tensor is a rejection, never a default.
@@ -7,55 +10,56 @@ wrong results without an error, so a missing tensor is a rejection, never a defa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from safetensors import SafetensorError, safe_open
 
 from benchmark.errors import SaeprobeError
 from benchmark.saes.cfg import WEIGHTS_FILE, Expected, SAECfg, expected_tensors, read_sae_cfg
+from benchmark.saes.weights import TensorEntry, read_header, tensor_blocks
 from benchmark.submissions.manifest import SAVED_AS, Manifest
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz")
 DECODER_NORM_RANGE = (1e-3, 1e3)
+VALUE_RULES: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {
+    "threshold": ("negative", lambda values: values < 0),  # JumpReLU: a latent fires above it
+}
 
 
 class SubmissionError(SaeprobeError, ValueError):
     """A submission that fails a check; the message is one line naming the field or tensor."""
 
 
+@dataclass(frozen=True)
+class CheckedSAE:
+    cfg: SAECfg
+    weights_dtype: str  # as stored: float32, float16, bfloat16 or float64 (or several, joined)
+
+
 def check_sae_folder(
-    folder: Path, manifest: Manifest, hook_width: int, cfg: SAECfg | None = None
-) -> SAECfg:
-    """Every static check; returns the cfg (read here unless the caller has read it).
-    Raises ``SubmissionError`` at the first failure."""
+    folder: Path, manifest: Manifest, hook_width: Callable[[], int], cfg: SAECfg | None = None
+) -> CheckedSAE:
+    """Every static check; raises at the first failure. ``cfg`` is the folder's cfg when the
+    caller has read it already. ``hook_width()`` (which may resolve the model, writing its
+    cache) is asked last, once the SAE itself has passed."""
     cfg = cfg or read_sae_cfg(folder)
     refuse_pickles(folder)
-    saved_as = cfg.architecture
-    if SAVED_AS[manifest.architecture] != saved_as:
+    check_cfg_against_manifest(cfg, manifest)
+    path = folder / WEIGHTS_FILE
+    entries = read_header(path)
+    check_tensor_table(entries, expected_tensors(cfg.architecture), cfg)
+    for entry in entries.values():
+        check_values(path, entry)
+    width = hook_width()
+    if cfg.d_in != width:
         raise SubmissionError(
-            f"architecture: the manifest says {manifest.architecture!r} (saved by SAELens as "
-            f"{SAVED_AS[manifest.architecture]!r}) but cfg.json says {saved_as!r}"
+            f"d_in: the SAE reads {cfg.d_in} dimensions but {manifest.hook} of "
+            f"{manifest.model} has {width}"
         )
-    dims = {"d_in": cfg.d_in, "d_sae": cfg.d_sae}
-    if dims["d_in"] != hook_width:
-        raise SubmissionError(
-            f"d_in: the SAE reads {dims['d_in']} dimensions but {manifest.hook} of "
-            f"{manifest.model} has {hook_width}"
-        )
-    if dims["d_sae"] != manifest.width:
-        raise SubmissionError(
-            f"width: the manifest says {manifest.width}, cfg.json d_sae {dims['d_sae']}"
-        )
-    tensors = read_tensors(folder / WEIGHTS_FILE)
-    check_tensor_shapes(tensors, expected_tensors(saved_as), dims)
-    for name, array in tensors.items():
-        if not np.isfinite(array).all():
-            raise SubmissionError(
-                f"tensor {name}: {np.size(array) - np.isfinite(array).sum()} non-finite values"
-            )
-    check_decoder_norms(tensors["W_dec"])
-    return cfg
+    dtypes = sorted({entry.dtype_name for entry in entries.values()})
+    return CheckedSAE(cfg, "+".join(dtypes))
 
 
 def refuse_pickles(folder: Path) -> None:
@@ -65,33 +69,65 @@ def refuse_pickles(folder: Path) -> None:
             raise SubmissionError(f"{path.name}: only safetensors weights are accepted")
 
 
-def read_tensors(path: Path) -> dict[str, np.ndarray]:
-    """The tensors of a safetensors file, as float32 numpy arrays (no pickle involved)."""
-    if path.read_bytes()[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK"):
-        raise SubmissionError(f"{path.name}: a pickle (or zip) archive, not safetensors")
-    try:
-        with safe_open(str(path), framework="pt") as weights:
-            return {name: weights.get_tensor(name).float().numpy() for name in weights.keys()}  # noqa: SIM118
-    except (SafetensorError, OSError, ValueError) as error:
-        raise SubmissionError(f"{path.name}: not a readable safetensors file ({error})") from error
+def check_cfg_against_manifest(cfg: SAECfg, manifest: Manifest) -> None:
+    if SAVED_AS[manifest.architecture] != cfg.architecture:
+        raise SubmissionError(
+            f"architecture: the manifest says {manifest.architecture!r} (saved by SAELens as "
+            f"{SAVED_AS[manifest.architecture]!r}) but cfg.json says {cfg.architecture!r}"
+        )
+    if cfg.hook_name is not None and cfg.hook_name != manifest.hook:
+        raise SubmissionError(
+            f"hook: the submission reads {manifest.hook!r} but cfg.json's hook_name is "
+            f"{cfg.hook_name!r}"
+        )
+    if cfg.d_sae != manifest.width:
+        raise SubmissionError(
+            f"width: the manifest says {manifest.width}, cfg.json d_sae {cfg.d_sae}"
+        )
 
 
-def check_tensor_shapes(
-    tensors: dict[str, np.ndarray], expected: tuple[Expected, ...], dims: dict[str, int]
+def check_tensor_table(
+    entries: dict[str, TensorEntry], expected: tuple[Expected, ...], cfg: SAECfg
 ) -> None:
+    """Exactly the expected tensors, each of its expected shape."""
+    wanted = {item.name for item in expected}
+    for name in sorted(set(entries) - wanted):
+        raise SubmissionError(
+            f"tensor {name}: not a tensor of SAELens's {cfg.architecture!r} SAE "
+            f"(it holds {', '.join(sorted(wanted))})"
+        )
+    dims = {"d_in": cfg.d_in, "d_sae": cfg.d_sae}
     for item in expected:
-        if item.name not in tensors:
+        if item.name not in entries:
             raise SubmissionError(f"tensor {item.name}: missing from {WEIGHTS_FILE}")
         shape = tuple(dims[axis] for axis in item.shape)
-        if tuple(tensors[item.name].shape) != shape:
+        if entries[item.name].shape != shape:
             raise SubmissionError(
-                f"tensor {item.name}: shape {tuple(tensors[item.name].shape)}, expected {shape} "
+                f"tensor {item.name}: shape {entries[item.name].shape}, expected {shape} "
                 f"({' x '.join(item.shape)})"
             )
 
 
-def check_decoder_norms(W_dec: np.ndarray) -> None:
-    norms = np.linalg.norm(W_dec, axis=1)
+def check_values(path: Path, entry: TensorEntry) -> None:
+    """Finite values, the tensor's own range rule, and decoder row norms, block by block."""
+    non_finite = bad = 0
+    norms = []
+    rule = VALUE_RULES.get(entry.name)
+    for block in tensor_blocks(path, entry):
+        non_finite += int(np.size(block) - np.isfinite(block).sum())
+        if rule is not None:
+            bad += int(rule[1](block).sum())
+        if entry.name == "W_dec" and not non_finite:
+            norms.append(np.linalg.norm(block, axis=1))
+    if non_finite:
+        raise SubmissionError(f"tensor {entry.name}: {non_finite} non-finite values")
+    if rule is not None and bad:
+        raise SubmissionError(f"tensor {entry.name}: {bad} {rule[0]} values")
+    if norms:
+        check_decoder_norms(np.concatenate(norms))
+
+
+def check_decoder_norms(norms: np.ndarray) -> None:
     low, high = DECODER_NORM_RANGE
     bad = int(((norms < low) | (norms > high)).sum())
     if bad:

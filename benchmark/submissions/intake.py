@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,14 +17,14 @@ import numpy as np
 from benchmark import __version__
 from benchmark.activations.catalog import ModelRef
 from benchmark.activations.models import hidden_size, resolve_model
-from benchmark.atomic_io import write_text_atomic
+from benchmark.atomic_io import staging_folder, write_text_atomic
 from benchmark.errors import SaeprobeError
 from benchmark.hashing import sha256_file
 from benchmark.protocols.protocol import ValidationRules
 from benchmark.saes.cfg import CFG_FILE, WEIGHTS_FILE, SAECfg
 from benchmark.saes.load import LoadedSAE, load_sae_folder
 from benchmark.saes.measure import Measured, measure
-from benchmark.submissions.checks import SubmissionError, check_sae_folder
+from benchmark.submissions.checks import CheckedSAE, SubmissionError, check_sae_folder
 from benchmark.submissions.manifest import (
     MANIFEST_FILE,
     Claims,
@@ -34,6 +33,9 @@ from benchmark.submissions.manifest import (
     read_manifest,
 )
 from benchmark.submissions.store import SAE_DIR, VALIDATION_FILE, submission_dir
+
+EV_FLOOR = 0.0  # below: worse than predicting the mean; refused
+EV_WARNING = 0.5  # below: validated, with a warning
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,19 @@ class Submission:
                 "fetch it with SAELens and submit the folder (releases need the Hub)"
             )
         folder = Path(self.manifest.sae.folder).expanduser()
-        return folder if folder.is_absolute() else self.folder / folder
+        if folder.is_absolute():  # `submit --reference`: checked against weights_sha256
+            if self.manifest.weights_sha256 is None:
+                raise SubmissionError(
+                    f"sae.folder: {folder} is outside the submission, so weights_sha256 is needed"
+                )
+            return folder
+        inside = (self.folder / folder).resolve()
+        if not inside.is_relative_to(self.folder.resolve()):
+            raise SubmissionError(
+                f"sae.folder: {folder} leaves the submission folder (a folder elsewhere is "
+                "named by its absolute path, with weights_sha256)"
+            )
+        return inside
 
     def validation(self) -> dict[str, Any] | None:
         path = self.folder / VALIDATION_FILE
@@ -82,24 +96,23 @@ def submit(
     if target.exists():
         raise SubmissionError(f"id: {manifest.id!r} already exists at {target}")
     source = source.expanduser().resolve()
-    check_sae_folder(source, manifest, hook_width(manifest), cfg)
+    check_sae_folder(source, manifest, lambda: hook_width(manifest), cfg)
     recorded = manifest.model_copy(
         update={
             "sae": manifest.sae.model_copy(update={"folder": SAE_DIR if copy else str(source)}),
             "weights_sha256": sha256_file(source / WEIGHTS_FILE),
         }
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{manifest.id}.", dir=target.parent))
-    try:
+    with staging_folder(target.parent) as staging:
+        built = staging / manifest.id
+        (built / SAE_DIR).mkdir(parents=True)
         if copy:
-            (staging / SAE_DIR).mkdir()
             for name in (CFG_FILE, WEIGHTS_FILE):
-                shutil.copy2(source / name, staging / SAE_DIR / name)
-        (staging / MANIFEST_FILE).write_text(manifest_yaml(recorded), encoding="utf-8")
-        staging.rename(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                shutil.copyfile(source / name, built / SAE_DIR / name)
+        else:
+            (built / SAE_DIR).rmdir()
+        (built / MANIFEST_FILE).write_text(manifest_yaml(recorded), encoding="utf-8")
+        built.rename(target)
     return Submission(target, recorded)
 
 
@@ -114,38 +127,65 @@ def model_for(manifest: Manifest) -> ModelRef:
 def validate(
     submission: Submission, rows: Callable[[], np.ndarray], rules: ValidationRules
 ) -> dict[str, Any]:
-    """The static checks and the weights hash first, then L0 and explained variance measured
-    on benchmark activations (``rows()``, only computed once the checks pass) against the
-    claims, within the protocol's tolerances; writes ``validation.json`` only when everything
-    passes."""
+    """The static checks and the weights hash first, then L0, explained variance and dead
+    latents measured on benchmark activations (``rows()``, only computed once the checks pass)
+    against the quality floor and the claims, within the protocol's tolerances; writes
+    ``validation.json`` only when everything passes."""
     record_path = submission.folder / VALIDATION_FILE
     try:
-        folder, digest = check_submission(submission)
+        folder, digest, checked = check_submission(submission)
         sae = load_sae_folder(folder, weights_hash=digest)
         measured = measure(sae, rows())
-        problems = claim_problems(measured, submission.manifest.claims, rules)
+        problems = quality_problems(measured) + claim_problems(
+            measured, submission.manifest.claims, rules
+        )
         if problems:
             raise SubmissionError(problems[0])
     except SaeprobeError:  # any rejection voids an earlier record
         record_path.unlink(missing_ok=True)
         raise
-    record = validation_record(submission, sae, measured)
+    record = validation_record(submission, sae, checked, measured)
     write_text_atomic(record_path, json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
 
-def validation_record(submission: Submission, sae: LoadedSAE, measured: Measured) -> dict[str, Any]:
+def validation_record(
+    submission: Submission, sae: LoadedSAE, checked: CheckedSAE, measured: Measured
+) -> dict[str, Any]:
     return {
         "id": submission.id,
         "status": "validated",
         "weights_sha256": sae.weights_hash,
+        "weights_dtype": checked.weights_dtype,
         "architecture": submission.manifest.architecture,
         "saved_as": sae.architecture,
         "d_in": sae.d_in,
         "width": sae.d_sae,
         "measured": asdict(measured),
+        "warnings": quality_warnings(measured),
         "harness_version": __version__,
     }
+
+
+def quality_problems(measured: Measured) -> list[str]:
+    """An SAE that reconstructs worse than the activations' mean is not an SAE of them."""
+    if measured.explained_variance < EV_FLOOR:
+        return [
+            f"explained_variance: {measured.explained_variance:.3f} on {measured.rows} benchmark "
+            f"activations, below the floor of {EV_FLOOR:g} (worse than predicting their mean)"
+        ]
+    return []
+
+
+def quality_warnings(measured: Measured) -> list[str]:
+    """Dead latents are reported, not warned about: on a few thousand benchmark activations
+    (one narrow distribution) even the reference SAEs leave 55-84% of their latents silent."""
+    if measured.explained_variance < EV_WARNING:
+        return [
+            f"explained_variance: {measured.explained_variance:.3f}, below {EV_WARNING:g}: the "
+            "SAE reconstructs little of these activations (trained on another hook or model?)"
+        ]
+    return []
 
 
 def claim_problems(measured: Measured, claims: Claims, rules: ValidationRules) -> list[str]:
@@ -166,18 +206,19 @@ def claim_problems(measured: Measured, claims: Claims, rules: ValidationRules) -
     return problems
 
 
-def check_submission(submission: Submission) -> tuple[Path, str]:
-    """Static checks and the recorded weights hash; returns the SAE folder and that hash."""
+def check_submission(submission: Submission) -> tuple[Path, str, CheckedSAE]:
+    """Static checks and the recorded weights hash; returns the SAE folder, that hash and what
+    the checks read."""
     manifest = submission.manifest
     folder = submission.sae_folder()
-    check_sae_folder(folder, manifest, hook_width(manifest))
+    checked = check_sae_folder(folder, manifest, lambda: hook_width(manifest))
     digest = sha256_file(folder / WEIGHTS_FILE)
     if manifest.weights_sha256 is not None and digest != manifest.weights_sha256:
         raise SubmissionError(
             f"weights_sha256: {WEIGHTS_FILE} hashes to {digest[:12]}..., the manifest records "
             f"{manifest.weights_sha256[:12]}..."
         )
-    return folder, digest
+    return folder, digest, checked
 
 
 def require_validated(submission: Submission, weights_hash: str) -> None:

@@ -39,7 +39,9 @@ class ManifestError(SaeprobeError, ValueError):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """No unknown keys, and no coercion: ``width: true`` is not 1, ``tokens: "5"`` not 5."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SAESource(Strict):

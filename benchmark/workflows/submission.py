@@ -13,7 +13,6 @@ from benchmark.activations.catalog import DEFAULT_MODEL
 from benchmark.activations.hooks import Hook
 from benchmark.errors import SaeprobeError
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL, Protocol, load_protocol
-from benchmark.run.context import RunContext, load_suite_arrays
 from benchmark.saes.cfg import read_sae_cfg
 from benchmark.saes.measure import sample_rows
 from benchmark.submissions.intake import (
@@ -109,6 +108,8 @@ def benchmark_rows(
 ) -> np.ndarray:
     """Last-token activations of the suite at the submission's hook (extracted if new),
     sampled as the protocol's validation rules say."""
+    from benchmark.run.context import RunContext, load_suite_arrays  # scikit-learn: 3 s
+
     ctx = RunContext(
         ref=model_for(manifest),
         hook=Hook.parse(manifest.hook),
