@@ -53,7 +53,7 @@ def test_datasets_show_verifies_the_hash(capsys: pytest.CaptureFixture[str]) -> 
         (["protocols", "show", "BAD_PROTOCOL"], "description: Field required"),
         (["baselines", "run", "--workers", "0", "--regimes", "normal"], "--workers must be"),
         (["baselines", "run", "--baselines", "logistic", "--dataset", "nope_1"], "unknown dataset"),
-        (["eval", "./no/such/sae"], "cfg.json: missing"),
+        (["eval", "./no/such/sae"], "no/such/sae: no such SAE folder"),
         (["eval", "no-such-id"], "no such manifest"),
         (["datasets", "export", "NON_EMPTY", "--suite", "demo"], "exists and is not empty"),
     ],

@@ -60,9 +60,9 @@ def test_sort_filter_follow_and_plots_without_console_errors(browser: object, in
 
     names = column_texts(page, "ranking-table", 4)
     assert names == ["good", "<script>alert(1)</script>", "weak"]  # escaped, shown as text
-    page.click("#ranking-table th:nth-child(9) button")  # Score, ascending
+    page.click("#ranking-table th:nth-child(10) button")  # Score, ascending
     assert column_texts(page, "ranking-table", 4) == names[::-1]
-    page.click("#ranking-table th:nth-child(9) button")  # and descending
+    page.click("#ranking-table th:nth-child(10) button")  # and descending
     assert column_texts(page, "ranking-table", 4) == names
 
     page.select_option(".filters[data-table='deltas-table'] select >> nth=0", "topk")

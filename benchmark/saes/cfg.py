@@ -59,8 +59,10 @@ class SAECfg(BaseModel):
 
 def read_sae_cfg(folder: Path) -> SAECfg:
     """The folder's cfg, checked field by field; any problem is one ``SAELoadError`` line."""
-    regular_file(folder, WEIGHTS_FILE)
+    if not folder.is_dir():
+        raise SAELoadError(f"{folder}: no such SAE folder")
     path = regular_file(folder, CFG_FILE, CFG_MAX_BYTES)
+    regular_file(folder, WEIGHTS_FILE)
     raw = parse_cfg_json(path.read_bytes())
     architecture = cfg_architecture(raw)
     check_saelens_fields(raw, architecture)
