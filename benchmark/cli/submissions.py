@@ -36,6 +36,16 @@ last-token activations. Refuses an SAE whose explained variance is below 0 (wors
 activations' mean) or that contradicts the manifest's claims, and warns below 0.5. Writes
 validation.json only when every check passes.
 """
+VERIFY_EPILOG = """examples:
+  saeprobe verify ref-topk-2048                 # 20 cells drawn with seed 0
+  saeprobe verify ref-topk-2048 --sample 5 --seed 3 --json
+
+Draws a seeded random sample of the submission's recorded cells (SAE and control arms) and
+recomputes each from scratch: the baseline probes refit, the random control rebuilt from the SAE
+(its hash must be the one the records name), the SAE probes and the quiver. Every field of the
+cell's record (its wall time aside) and its per-example scores must be equal; otherwise one line
+names the cell and the first differing field, with exit status 1.
+"""
 LS_EPILOG = """examples:
   saeprobe ls
   saeprobe ls --json
@@ -80,6 +90,21 @@ def register(groups: argparse._SubParsersAction) -> None:
     command.add_argument("--no-progress", action="store_true")
     add_json_option(command)
     command.set_defaults(handler=validate_command)
+
+    command = groups.add_parser(
+        "verify",
+        help="recompute a sample of a submission's cells and compare with its records",
+        epilog=VERIFY_EPILOG,
+        formatter_class=formatter,
+    )
+    command.add_argument("id", metavar="ID")
+    command.add_argument("--sample", type=int, default=20, help="cells to recompute (20)")
+    command.add_argument("--seed", type=int, default=0, help="seed of the sample (0)")
+    command.add_argument("--suite", default="demo", help="the suite the results were computed on")
+    command.add_argument("--protocol", default=DEFAULT_PROTOCOL)
+    command.add_argument("--no-progress", action="store_true")
+    add_json_option(command)
+    command.set_defaults(handler=verify_command)
 
     command = groups.add_parser(
         "ls", help="list submissions and their status", epilog=LS_EPILOG, formatter_class=formatter
@@ -134,6 +159,29 @@ def validate_command(args: argparse.Namespace) -> int:
         f"L0 {measured['l0']:.1f}, explained variance {measured['explained_variance']:.3f}, "
         f"{measured['dead_fraction']:.1%} dead latents on {measured['rows']} benchmark "
         "activations)\n"
+    )
+    return 0
+
+
+def verify_command(args: argparse.Namespace) -> int:
+    from benchmark.workflows.verify import VerifyOptions, verify_submission
+
+    options = VerifyOptions(
+        submission_id=args.id,
+        sample=args.sample,
+        seed=args.seed,
+        suite=args.suite,
+        protocol=args.protocol,
+        progress=not (args.json or args.no_progress),
+    )
+    report = verify_submission(options)
+    if args.json:
+        write_json({"results": str(report.results), "cells": report.checked,
+                    "seconds": round(report.seconds, 1)})  # fmt: skip
+        return 0
+    sys.stdout.write(
+        f"{args.id}: {len(report.checked)} recomputed cells equal their records "
+        f"({report.seconds:.0f} s; {report.results})\n"
     )
     return 0
 

@@ -17,7 +17,7 @@ from benchmark.probes.registry import BASELINES
 from benchmark.probes.sae_probe import sae_k_values
 from benchmark.regimes.cells import RegimeName
 from benchmark.results.provenance import portable_sae_path
-from benchmark.results.schema import Arm, ResultRecord
+from benchmark.results.schema import Arm, CellResult, ResultRecord
 from benchmark.results.store import baselines_dir, load_record, record_path
 from benchmark.run.cells import SAECells, baseline_cell
 from benchmark.run.context import DatasetArrays, RunContext, provenance
@@ -109,6 +109,24 @@ def run_sae(
     """SAE-probe records with the quiver against the stored baselines of the same cells;
     ``arm`` is ``control`` for an SAE's random control."""
 
+    def reference(dataset: str, regime: RegimeName) -> dict[str, CellResult]:
+        return {cell.key: cell for cell in baselines[(dataset, regime)].cells}
+
+    runners = sae_runners(ctx, sae, regimes, reference)
+    identity = (portable_sae_path(sae.path), sae.weights_hash)
+    return run_arm(ctx, arm, arrays, regimes, out_dir, runners, identity)
+
+
+def sae_runners(
+    ctx: RunContext,
+    sae: LoadedSAE,
+    regimes: Sequence[RegimeName],
+    reference: Callable[[str, RegimeName], dict[str, CellResult]],
+) -> RunnerFactory:
+    """Per dataset: its latents encoded once (pooled too when ``regimes`` has multitoken), and
+    per regime the cell runner, quivered against ``reference(dataset, regime)``'s baseline
+    cells by key."""
+
     def runners(item: DatasetArrays) -> Callable[[RegimeName], CellRunner]:
         latents = sae.encode_sparse(np.asarray(item.X))
         latents_ood = sae.encode_sparse(np.asarray(item.X_ood)) if item.X_ood is not None else None
@@ -119,19 +137,17 @@ def run_sae(
         )
 
         def for_regime(regime: RegimeName) -> CellRunner:
-            cells = baselines[(item.data.dataset_id, regime)].cells
             ks = sae_k_values(ctx.protocol.sae_probe, regime, sae.d_sae)
-            reference = {cell.key: cell for cell in cells}
+            cells = reference(item.data.dataset_id, regime)
             if regime == "multitoken":
                 if pooled is None:
                     raise SaeprobeError(f"{item.data.dataset_id}: multitoken needs all-token rows")
-                return SAECells(ctx, pooled, None, ks, reference)
-            return SAECells(ctx, latents, latents_ood, ks, reference)
+                return SAECells(ctx, pooled, None, ks, cells)
+            return SAECells(ctx, latents, latents_ood, ks, cells)
 
         return for_regime
 
-    identity = (portable_sae_path(sae.path), sae.weights_hash)
-    return run_arm(ctx, arm, arrays, regimes, out_dir, runners, identity)
+    return runners
 
 
 def finished_records(
