@@ -58,6 +58,21 @@ def test_sort_filter_follow_and_plots_without_console_errors(browser: object, in
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(index.as_uri())
 
+    # At a glance: the heatmap, coloured (blue above 0, red below), and both scatter plots.
+    assert column_texts(page, "heatmap-table", 1) == ["good", "<script>alert(1)</script>", "weak"]
+    fills = page.eval_on_selector_all(
+        "#heatmap-table tbody tr", "rows => rows.map(r => [...r.querySelectorAll('td.heat')]"
+        ".map(c => getComputedStyle(c).backgroundColor.match(/\\d+/g).map(Number)))",
+    )
+    assert [len(row) for row in fills] == [5, 5, 5]  # three submissions x five regimes
+    assert all(blue > red for red, _, blue in fills[0])  # good beats the baselines: blue
+    assert all(red > blue for red, _, blue in fills[2])  # weak loses to them: red
+    assert page.get_attribute("#heatmap-table th:nth-child(2)", "title") == "higher is better"
+    overview = page.eval_on_selector_all(
+        "#overview img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert overview == [True, True]  # score against L0, and against width
+
     names = column_texts(page, "ranking-table", 4)
     assert names == ["good", "<script>alert(1)</script>", "weak"]  # escaped, shown as text
     page.click("#ranking-table th:nth-child(10) button")  # Score, ascending

@@ -12,7 +12,7 @@ import numpy as np
 
 from benchmark.leaderboard import plots
 from benchmark.leaderboard.collect import Evaluation
-from benchmark.leaderboard.summary import EntrySummary
+from benchmark.leaderboard.summary import RANKING_COMPARISON, EntrySummary
 from benchmark.leaderboard.tables import (
     DASH,
     NONE,
@@ -97,19 +97,20 @@ SUBMISSION_HEADER = [
     HeaderCell(key="architecture", label="Architecture", filter=True),
     HeaderCell(key="width", label="Width", numeric=True, filter=True),
     HeaderCell(key="l0", label="L0", numeric=True, title="measured at validation"),
-    HeaderCell(key="explained_variance", label="Expl. var.", numeric=True),
+    HeaderCell(key="explained_variance", label="Expl. var.", numeric=True, better="higher"),
     HeaderCell(
         key="dead_fraction",
         label="Dead",
         numeric=True,
         title="share of latents that never fire on the validation activations",
+        better="lower",
     ),
 ]
 
 
 def ranking_table(ranked: Sequence[Ranked], by_id: dict[str, EntrySummary]) -> Table:
     header = [
-        HeaderCell(key="rank", label="Rank", numeric=True),
+        HeaderCell(key="rank", label="Rank", numeric=True, better="lower"),
         HeaderCell(key="rank_interval", label="95% rank interval"),
         HeaderCell(key="tie_group", label="Tie group", numeric=True),
         *SUBMISSION_HEADER,
@@ -119,6 +120,7 @@ def ranking_table(ranked: Sequence[Ranked], by_id: dict[str, EntrySummary]) -> T
             numeric=True,
             title="mean over datasets of the SAE probe minus the best baseline, regimes equally "
             "weighted",
+            better="higher",
         ),
         HeaderCell(key="datasets", label="Datasets", numeric=True),
     ]
@@ -144,6 +146,71 @@ def ranking_table(ranked: Sequence[Ranked], by_id: dict[str, EntrySummary]) -> T
     )
 
 
+HEAT_POSITIVE, HEAT_NEGATIVE = (27, 106, 201), (209, 73, 91)  # the SAE probe's and control's
+
+
+def heatmap_table(summaries: Sequence[EntrySummary], regimes: Sequence[str]) -> Table:
+    """Submissions x regimes: the SAE probe minus the best baseline (the ranking comparison),
+    blue above 0 and red below, deeper with the size of the delta; the CI under each value and
+    in its tooltip, ``*`` where significant."""
+    rows = [[summary_link(summary)] for summary in summaries]
+    cells = [[comparison_cell(s, RANKING_COMPARISON, r) for r in regimes] for s in summaries]
+    values = [c.value for row in cells for c in row if isinstance(c.value, float)]
+    scale = max([abs(v) for v in values] + [0.01])
+    for row, row_cells in zip(rows, cells, strict=True):
+        row += [
+            cell.model_copy(update={"color": heat_color(cell.value, scale)}) for cell in row_cells
+        ]
+    return Table(
+        id="heatmap",
+        title="At a glance: SAE probe minus best baseline",
+        caption="Mean test-AUC delta per regime with its 95% CI over datasets (blue: the SAE "
+        f"probe is better; red: worse; * p < {significance_level(summaries):g} after "
+        "correction). Hover a cell for its p-value.",
+        header=[
+            HeaderCell(key="submission", label="Submission"),
+            *[
+                HeaderCell(key=r, label=REGIME_TITLES.get(r, r), numeric=True, better="higher")
+                for r in regimes
+            ],
+        ],
+        rows=rows,
+    )
+
+
+def summary_link(summary: EntrySummary) -> Cell:
+    evaluation = summary.evaluation
+    return text_cell(evaluation.submission.manifest.display_name, submission_href(evaluation))
+
+
+def heat_color(value: object, scale: float) -> str | None:
+    """White at 0, the full colour at ``scale`` (kept light enough for the text on it)."""
+    if not isinstance(value, float) or np.isnan(value):
+        return None
+    base = HEAT_POSITIVE if value >= 0 else HEAT_NEGATIVE
+    weight = 0.65 * min(1.0, abs(value) / scale)
+    channels = [round(255 + (c - 255) * weight) for c in base]
+    return "#" + "".join(f"{c:02x}" for c in channels)
+
+
+def overview_plots(ranked: Sequence[Ranked], by_id: dict[str, EntrySummary]) -> list[Plot]:
+    """The ranking score against L0 and against width, coloured by architecture."""
+    by_l0, by_width = [], []
+    for entry in ranked:
+        submission = by_id[entry.entry].evaluation.submission
+        architecture = submission.manifest.architecture
+        l0 = (submission.validation() or {}).get("measured", {}).get("l0")
+        if l0 is not None:
+            by_l0.append((float(l0), entry.score, architecture))
+        by_width.append((float(submission.manifest.width), entry.score, architecture))
+    return [
+        Plot("score-vs-l0.svg", plots.scatter(by_l0, "L0 (measured at validation)",
+             "Score against L0"), "Ranking score against L0, by architecture"),
+        Plot("score-vs-width.svg", plots.scatter(by_width, "width (latents)",
+             "Score against width", log_x=True), "Ranking score against width, by architecture"),
+    ]  # fmt: skip
+
+
 def deltas_table(
     summaries: Sequence[EntrySummary],
     table_id: str = "deltas",
@@ -155,7 +222,10 @@ def deltas_table(
     header = [
         *SUBMISSION_HEADER,
         HeaderCell(key="regime", label="Regime", filter=True),
-        *[HeaderCell(key=name, label=label, numeric=True) for name, label in COMPARISONS.items()],
+        *[
+            HeaderCell(key=name, label=label, numeric=True, better="higher")
+            for name, label in COMPARISONS.items()
+        ],
         HeaderCell(key="quiver_wtl", label="Quiver W/T/L", title="cells won / tied / lost"),
     ]
     rows = []
@@ -263,10 +333,10 @@ def per_dataset_table(
         header=[
             HeaderCell(key="dataset", label="Dataset"),
             HeaderCell(key="n_test", label="Test rows", numeric=True),
-            HeaderCell(key="sae_probe", label="SAE probe", numeric=True),
-            HeaderCell(key="best_baseline", label="Best baseline", numeric=True),
+            HeaderCell(key="sae_probe", label="SAE probe", numeric=True, better="higher"),
+            HeaderCell(key="best_baseline", label="Best baseline", numeric=True, better="higher"),
             HeaderCell(key="control", label="Random control", numeric=True),
-            HeaderCell(key="quiver_delta", label="Quiver Δ", numeric=True),
+            HeaderCell(key="quiver_delta", label="Quiver Δ", numeric=True, better="higher"),
         ],
         rows=rows,
     )
@@ -390,9 +460,12 @@ def dataset_page(dataset: str, summaries: Sequence[EntrySummary]) -> Page:
             caption="Normal-regime test AUCs, then mean SAE probe minus best baseline by regime",
             header=[
                 *SUBMISSION_HEADER,
-                HeaderCell(key="sae_probe", label="SAE probe", numeric=True),
+                HeaderCell(key="sae_probe", label="SAE probe", numeric=True, better="higher"),
                 HeaderCell(key="best_baseline", label="Best baseline", numeric=True),
-                *[HeaderCell(key=r, label=f"Δ {r}", numeric=True) for r in regimes],
+                *[
+                    HeaderCell(key=r, label=f"Δ {r}", numeric=True, better="higher")
+                    for r in regimes
+                ],
             ],
             rows=rows,
         )

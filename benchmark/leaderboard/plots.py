@@ -74,3 +74,28 @@ def auc_floor(series: Mapping[str, Sequence[float]]) -> float:
     """The AUC axis starts at 0.4, or lower (a multiple of 0.1) so that no bar is cut off."""
     values = [v for vs in series.values() for v in vs if not np.isnan(v)]
     return float(min(0.4, np.floor(min(values, default=0.4) * 10) / 10))
+
+
+ARCHITECTURE_COLORS = ("#1b6ac9", "#d1495b", "#2a9d4b", "#e08e0b", "#7b4fb3", "#444444")
+
+
+def scatter(
+    points: Sequence[tuple[float, float, str]], xlabel: str, title: str, log_x: bool = False
+) -> str:
+    """The ranking score (y) against a property of each submission (x), one colour per group
+    (its architecture), a dotted line at a score of 0 (no better than the best baseline)."""
+    figure, axes = plt.subplots(figsize=(5.2, 3.4))
+    groups = sorted({group for _, _, group in points})
+    for index, group in enumerate(groups):
+        xs = [x for x, _, g in points if g == group]
+        ys = [y for _, y, g in points if g == group]
+        color = ARCHITECTURE_COLORS[index % len(ARCHITECTURE_COLORS)]
+        axes.scatter(xs, ys, s=28, label=group, color=color)
+    axes.axhline(0.0, color="#888888", linewidth=0.8, linestyle=":")
+    if log_x:
+        axes.set_xscale("log", base=2)
+    axes.set(xlabel=xlabel, ylabel="score (SAE probe minus best baseline)", title=title)
+    axes.grid(alpha=0.3)
+    if groups:
+        axes.legend(fontsize=8)
+    return to_svg(figure)

@@ -17,10 +17,13 @@ from benchmark import __version__
 from benchmark.atomic_io import staging_folder
 from benchmark.leaderboard.collect import Evaluation, collect_evaluations
 from benchmark.leaderboard.pages import (
+    REGIME_TITLES,
     Page,
     dataset_page,
     deltas_table,
+    heatmap_table,
     other_protocols_table,
+    overview_plots,
     ranking_table,
     regime_page,
     slug,
@@ -89,11 +92,16 @@ def site_pages(
     ranked_ids = {r.entry for r in ranked}
     order = [by_id[r.entry] for r in ranked]
     order += [s for s in summaries if s.evaluation.id not in ranked_ids]
+    regimes = sorted({r for s in summaries for r in s.evaluation.regimes()})
     index = Page("index.html", "index.html", "SAE probing leaderboard")
-    index.tables = [ranking_table(ranked, by_id), deltas_table(order)]
+    index.tables = [
+        heatmap_table(order, sorted(regimes, key=regime_order)),
+        ranking_table(ranked, by_id),
+        deltas_table(order),
+    ]
+    index.plots = overview_plots(ranked, by_id) if ranked else []
     if others:
         index.tables.append(other_protocols_table(others))
-    regimes = sorted({r for s in summaries for r in s.evaluation.regimes()})
     datasets = sorted({c.dataset for s in summaries for c in s.evaluation.cells["sae"]})
     pages = [
         index,
@@ -111,6 +119,12 @@ def site_pages(
         f"group {r.group})"
         for r in ranked
     ]
+
+
+def regime_order(regime: str) -> int:
+    """Normal first, then the hard regimes as the methodology lists them."""
+    order = list(REGIME_TITLES)
+    return order.index(regime) if regime in order else len(order)
 
 
 def methodology_page(protocol: Protocol, settings: StatsSettings) -> Page:

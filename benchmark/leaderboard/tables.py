@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +28,16 @@ class HeaderCell(Model):
     numeric: bool = False
     filter: bool = False
     title: str | None = None
+    better: Literal["higher", "lower"] | None = None  # which way is better, where one is
+
+    @property
+    def arrow(self) -> str:
+        return {"higher": " \u2191", "lower": " \u2193", None: ""}[self.better]
+
+    @property
+    def tooltip(self) -> str | None:
+        said = f"{self.better} is better" if self.better else None
+        return "; ".join(part for part in (self.title, said) if part) or None
 
 
 class Cell(Model):
@@ -37,6 +48,7 @@ class Cell(Model):
     href: str | None = None
     title: str | None = None
     sources: list[str] = []
+    color: str | None = Field(None, pattern=r"^#[0-9a-f]{6}$", description="a heatmap fill")
 
 
 class Table(Model):
