@@ -172,8 +172,30 @@ def test_a_rebuild_replaces_the_site_and_leaves_no_staging(
     report = build_site(submissions, out, SETTINGS)
     assert not (out / "stale.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
-    assert report.pages == 1 + 3 + len(LEVELS) + len(DATASETS) + 1
+    assert report.pages == 1 + 3 + len(LEVELS) + len(DATASETS) + 1 + 3  # + 3 pairs compared
     assert np.isfinite(report.seconds)
+
+
+def test_compare_pages_pair_every_two_submissions(site: Path) -> None:
+    """good (0.85) minus weak (0.60) is 0.25 on every shared cell, so every regime's paired
+    difference is 0.25 with a zero-width CI; per dataset, the stored per-example scores of the
+    two are identical (the fixture draws them per dataset), so the paired example CI is [0, 0]:
+    resampling the same rows for both cancels exactly."""
+    pages = sorted(p.name for p in (site / "compare").iterdir())
+    assert pages == ["evil--weak.html", "good--evil.html", "good--weak.html"]  # ranked first
+    table = json.loads((site / "data" / "compare-good--weak.json").read_text())
+    regimes = [row[0]["display"] for row in table["rows"]]
+    assert regimes == ["Normal", "Data scarcity", "Class imbalance", "Label noise",
+                       "Covariate shift"]  # fmt: skip
+    for row in table["rows"]:
+        assert row[1]["value"] == pytest.approx(0.25)
+        assert row[1]["ci"] == pytest.approx([0.25, 0.25])
+    datasets = json.loads((site / "data" / "compare-datasets-good--weak.json").read_text())
+    assert len(datasets["rows"]) == len(DATASETS)
+    for row in datasets["rows"]:
+        assert row[1]["value"] == pytest.approx(0.25) and row[1]["ci"] == [0.0, 0.0]
+    index = (site / "index.html").read_text()
+    assert 'href="compare/good--weak.html"' in index and "&lt;script&gt;alert(1)" in index
 
 
 def test_a_killed_build_leaves_staging_that_the_next_build_removes(

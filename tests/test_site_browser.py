@@ -93,6 +93,15 @@ def test_sort_filter_follow_and_plots_without_console_errors(browser: object, in
     )
     assert len(images) == 4 and all(images)  # three curves and covariate shift
     page.screenshot(path=str(SCREENSHOTS / "submission.png"), full_page=True)
+
+    # The compare page opens from the index's form (B picked before A: the pair is found).
+    page.goto(index.as_uri())
+    page.select_option("form.compare select[name=a]", "weak")
+    page.select_option("form.compare select[name=b]", "good")
+    page.click("form.compare button")
+    page.wait_for_url("**/compare/good--weak.html")
+    assert column_texts(page, "compare-good--weak-table", 1)[0] == "Normal"
+    page.screenshot(path=str(SCREENSHOTS / "compare.png"), full_page=True)
     assert errors == []
     page.close()
 

@@ -178,9 +178,10 @@ def heatmap_table(summaries: Sequence[EntrySummary], regimes: Sequence[str]) -> 
     )
 
 
-def summary_link(summary: EntrySummary) -> Cell:
+def summary_link(summary: EntrySummary, root: str = "") -> Cell:
     evaluation = summary.evaluation
-    return text_cell(evaluation.submission.manifest.display_name, submission_href(evaluation))
+    href = root + submission_href(evaluation)
+    return text_cell(evaluation.submission.manifest.display_name, href)
 
 
 def heat_color(value: object, scale: float) -> str | None:

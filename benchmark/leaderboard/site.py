@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 import jinja2
@@ -16,6 +17,7 @@ import jinja2
 from benchmark import __version__
 from benchmark.atomic_io import staging_folder
 from benchmark.leaderboard.collect import Evaluation, collect_evaluations
+from benchmark.leaderboard.compare import compare_href, compare_pages
 from benchmark.leaderboard.pages import (
     REGIME_TITLES,
     Page,
@@ -110,15 +112,30 @@ def site_pages(
         *[dataset_page(dataset, order) for dataset in datasets],
         methodology_page(protocol, settings),
     ]
+    pairs = list(combinations(order, 2))
+    pages += compare_pages(order, submissions, settings)
     index.extra = {
         "regimes": [(regime, f"regimes/{regime}.html") for regime in regimes],
         "datasets": [(dataset, f"datasets/{slug(dataset)}.html") for dataset in datasets],
+        "entries": [
+            (s.evaluation.id, s.evaluation.submission.manifest.display_name) for s in order
+        ],
+        "pairs": [(pair_name(a, b), compare_href(a.evaluation, b.evaluation)) for a, b in pairs],
+        "pair_map": {
+            f"{a.evaluation.id} {b.evaluation.id}": compare_href(a.evaluation, b.evaluation)
+            for a, b in pairs
+        },
     }
     return pages, [
         f"{r.rank}. {r.entry} (score {r.score:+.4f}, rank {r.rank_low}-{r.rank_high}, "
         f"group {r.group})"
         for r in ranked
     ]
+
+
+def pair_name(a: EntrySummary, b: EntrySummary) -> str:
+    names = (s.evaluation.submission.manifest.display_name for s in (a, b))
+    return " vs ".join(names)
 
 
 def regime_order(regime: str) -> int:

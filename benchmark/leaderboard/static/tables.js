@@ -68,10 +68,25 @@ function addSorting(table) {
   });
 }
 
+// The compare form: two selects; a page exists for every pair (its URL names the better ranked
+// first). Without JavaScript the form stays hidden and the list of every pair is there instead.
+function addCompare(form) {
+  const pairs = JSON.parse(form.dataset.pairs);
+  form.hidden = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const a = form.elements.a.value;
+    const b = form.elements.b.value;
+    const href = pairs[`${a} ${b}`] || pairs[`${b} ${a}`];
+    if (href) window.location.href = href;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const table of document.querySelectorAll("table.data")) {
     if (!table.tBodies[0] || !table.tHead) continue;
     addSorting(table);
     addFilters(table);
   }
+  for (const form of document.querySelectorAll("form.compare")) addCompare(form);
 });
