@@ -61,7 +61,8 @@ def test_sort_filter_follow_and_plots_without_console_errors(browser: object, in
     # At a glance: the heatmap, coloured (blue above 0, red below), and both scatter plots.
     assert column_texts(page, "heatmap-table", 1) == ["good", "<script>alert(1)</script>", "weak"]
     fills = page.eval_on_selector_all(
-        "#heatmap-table tbody tr", "rows => rows.map(r => [...r.querySelectorAll('td.heat')]"
+        "#heatmap-table tbody tr",
+        "rows => rows.map(r => [...r.querySelectorAll('td.heat')]"
         ".map(c => getComputedStyle(c).backgroundColor.match(/\\d+/g).map(Number)))",
     )
     assert [len(row) for row in fills] == [5, 5, 5]  # three submissions x five regimes
