@@ -26,9 +26,10 @@ from benchmark.leaderboard.tables import (
     signed,
     text_cell,
 )
-from benchmark.results.comparisons import COMPARISONS, probe_auc, probe_pick
+from benchmark.results.comparisons import COMPARISONS, ByDataset, probe_auc, probe_pick
 from benchmark.results.schema import CellResult
 from benchmark.results.store import load_scores
+from benchmark.stats.bootstrap import dataset_bootstrap
 from benchmark.stats.examples import auc_interval
 from benchmark.stats.ranks import Ranked
 from benchmark.stats.settings import StatsSettings
@@ -303,7 +304,7 @@ def submission_page(summary: EntrySummary, root: Path, settings: StatsSettings) 
         deltas_table([summary], f"deltas-{slug(evaluation.id)}", page.root),
         per_dataset_table(evaluation, root, settings, page.root),
     ]
-    page.plots, page.notes = submission_plots(evaluation)
+    page.plots, page.notes = submission_plots(evaluation, settings)
     return page
 
 
@@ -360,10 +361,12 @@ def probe_cell(
     return interval_cell(auc, low, high, [record])
 
 
-def level_series(cells: Sequence[CellResult], controls: Sequence[CellResult]) -> plots.Series:
-    """Mean test AUC per level over datasets: the SAE probe, the best baseline, the quiver with
-    the SAE, and the control's probe."""
-    values: dict[str, dict[float, list[float]]] = {name: {} for name in plots.COLORS}
+def level_series(
+    cells: Sequence[CellResult], controls: Sequence[CellResult], settings: StatsSettings
+) -> tuple[plots.Series, plots.Bands]:
+    """Mean test AUC per level over datasets, with its 95% bootstrap CI over datasets: the SAE
+    probe, the best baseline, the quiver with the SAE, and the control's probe."""
+    values: dict[str, dict[float, ByDataset]] = {name: {} for name in plots.COLORS}
     for cell in cells:
         if cell.level is None or cell.quiver is None:
             continue
@@ -372,15 +375,20 @@ def level_series(cells: Sequence[CellResult], controls: Sequence[CellResult]) ->
             ("best baseline", cell.quiver.baseline_test_auc),
             ("quiver with SAE", cell.quiver.with_sae_test_auc),
         ):
-            values[name].setdefault(cell.level, []).append(value)
+            values[name].setdefault(cell.level, {}).setdefault(cell.dataset, []).append(value)
     for cell in controls:
         if cell.level is not None:
-            values["random control"].setdefault(cell.level, []).append(probe_auc(cell))
-    return {
-        name: (sorted(by_level), [float(np.mean(by_level[x])) for x in sorted(by_level)])
-        for name, by_level in values.items()
-        if by_level
-    }
+            by_dataset = values["random control"].setdefault(cell.level, {})
+            by_dataset.setdefault(cell.dataset, []).append(probe_auc(cell))
+    series, bands = {}, {}
+    for name, by_level in values.items():
+        if not by_level:
+            continue
+        levels = sorted(by_level)
+        estimates = [dataset_bootstrap(by_level[x], settings) for x in levels]
+        series[name] = (levels, [e.mean for e in estimates])
+        bands[name] = ([e.low for e in estimates], [e.high for e in estimates])
+    return series, bands
 
 
 def dataset_series(
@@ -398,7 +406,9 @@ def dataset_series(
     return [c.dataset for c in chosen], series
 
 
-def submission_plots(evaluation: Evaluation) -> tuple[list[Plot], list[str]]:
+def submission_plots(
+    evaluation: Evaluation, settings: StatsSettings
+) -> tuple[list[Plot], list[str]]:
     """Curves for the graded regimes, bars for covariate shift and multi-token; a note for
     each regime without results."""
     name = slug(evaluation.id)
@@ -412,18 +422,16 @@ def submission_plots(evaluation: Evaluation) -> tuple[list[Plot], list[str]]:
         if not arms:
             notes.append(f"No {REGIME_TITLES[regime].lower()} results.")
             continue
-        svg = plots.curves(
-            level_series(arms["sae"], arms.get("control", [])), xlabel, REGIME_TITLES[regime],
-            log_x,
-        )  # fmt: skip
+        series, bands = level_series(arms["sae"], arms.get("control", []), settings)
+        svg = plots.curves(series, xlabel, REGIME_TITLES[regime], log_x, bands)
         found.append(Plot(f"{name}-{regime}.svg", svg, f"{REGIME_TITLES[regime]}: test AUC"))
     for regime in ("covariate_shift", "multitoken"):
         arms = by_regime.get(regime)
         if not arms:
             notes.append(f"No {REGIME_TITLES[regime].lower()} results.")
             continue
-        labels, series = dataset_series(arms["sae"], arms.get("control", []))
-        svg = plots.bars(labels, series, REGIME_TITLES[regime])
+        labels, per_dataset = dataset_series(arms["sae"], arms.get("control", []))
+        svg = plots.bars(labels, per_dataset, REGIME_TITLES[regime])
         found.append(Plot(f"{name}-{regime}.svg", svg, f"{REGIME_TITLES[regime]}: test AUC"))
     return found, notes
 

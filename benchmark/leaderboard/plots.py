@@ -22,7 +22,8 @@ COLORS = {
     "quiver with SAE": "#2a9d4b",
     "random control": "#d1495b",
 }
-Series = Mapping[str, tuple[Sequence[float], Sequence[float]]]
+Series = Mapping[str, tuple[Sequence[float], Sequence[float]]]  # name -> (x, mean)
+Bands = Mapping[str, tuple[Sequence[float], Sequence[float]]]  # name -> (low, high) per x
 
 
 def to_svg(figure: plt.Figure) -> str:
@@ -32,8 +33,11 @@ def to_svg(figure: plt.Figure) -> str:
     return buffer.getvalue()
 
 
-def curves(series: Series, xlabel: str, title: str, log_x: bool = False) -> str:
-    """Mean test AUC against a regime's level, one line per series."""
+def curves(
+    series: Series, xlabel: str, title: str, log_x: bool = False, bands: Bands | None = None
+) -> str:
+    """Mean test AUC against a regime's level, one line per series, each over a shaded band (its
+    CI) where ``bands`` has one; NaN bounds (a single dataset) leave no band."""
     figure, axes = plt.subplots(figsize=(5.2, 3.4))
     for label, (x, y) in series.items():
         dashed = label == "quiver with SAE"  # drawn over the best baseline where they agree
@@ -41,6 +45,9 @@ def curves(series: Series, xlabel: str, title: str, log_x: bool = False) -> str:
             x, y, marker="o", markersize=3, label=label, color=COLORS.get(label),
             linestyle="--" if dashed else "-", linewidth=1.2 if dashed else 1.8,
         )  # fmt: skip
+        if bands and label in bands and not dashed:
+            low, high = bands[label]
+            axes.fill_between(x, low, high, color=COLORS.get(label), alpha=0.15, linewidth=0)
     if log_x:
         axes.set_xscale("log", base=2)
         axes.xaxis.set_major_locator(LogLocator(base=2))
