@@ -88,3 +88,26 @@ def test_packages_import_only_downstream_of_the_data_flow() -> None:
         and module.split(".")[1] in FORBIDDEN.get(path.relative_to(PACKAGE).parts[0], set())
     ]
     assert climbs == []
+
+
+def test_the_submission_workflow_runs_commands_the_cli_accepts() -> None:
+    """The pull-request workflow's saeprobe commands parse (an id stands in for ``"$id"``)."""
+    import shlex
+
+    import yaml
+
+    from benchmark.cli.main import build_parser
+
+    workflow = Path(__file__).parents[1] / ".github" / "workflows" / "submission.yml"
+    steps = yaml.safe_load(workflow.read_text())["jobs"]["check"]["steps"]
+    lines = [
+        line.strip()
+        for step in steps
+        for line in str(step.get("run", "")).splitlines()
+        if line.strip().startswith(".venv/bin/saeprobe ")
+    ]
+    assert [shlex.split(line)[1] for line in lines] == ["validate", "verify"]
+    for line in lines:
+        argv = shlex.split(line.replace('"$id"', "my-sae"))[1:]
+        args = build_parser().parse_args(argv)
+        assert args.id == "my-sae" and args.no_progress
