@@ -80,7 +80,7 @@ def write_submission(
             for regime, levels in LEVELS.items():
                 # A per-dataset offset, the same across submissions, keeps datasets distinct.
                 cells = [make_cell(dataset, regime, level, auc + 0.01 * index) for level in levels]
-                write_record(results / arm, dataset, regime, cells, protocol_hash)
+                write_record(results / arm, dataset, regime, cells, protocol_hash, arm)
     return folder
 
 
@@ -120,10 +120,15 @@ def make_cell(dataset: str, regime: str, level: float | None, sae_auc: float) ->
 
 
 def write_record(
-    root: Path, dataset: str, regime: str, cells: list[CellResult], protocol_hash: str
+    root: Path,
+    dataset: str,
+    regime: str,
+    cells: list[CellResult],
+    protocol_hash: str,
+    arm: str = "sae",
 ) -> None:
     record = ResultRecord(
-        arm="sae",
+        arm=arm,  # type: ignore[arg-type]
         protocol="v1",
         protocol_hash=protocol_hash,
         dataset=dataset,

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from benchmark.cli.options import add_json_option, write_json
 from benchmark.stats.settings import StatsSettings
-from benchmark.submissions.store import submissions_root
 
 DEFAULT_OUT = Path("leaderboard") / "site"
 EPILOG = """examples:
   saeprobe leaderboard build                      build leaderboard/site/ from submissions/
   saeprobe leaderboard build --out /tmp/site      elsewhere
   saeprobe leaderboard build --resamples 2000     fewer bootstrap resamples (faster)
+  saeprobe leaderboard build --results ./export   from `saeprobe results export ./export`
+  saeprobe leaderboard build --results hub --hub-repo ORG/NAME [--revision REV]
 
 Open the printed index.html in a browser: the site needs no server and no network.
 """
@@ -32,6 +33,11 @@ def register(groups: argparse._SubParsersAction) -> None:
         "--submissions", type=Path, help="submissions folder (default: $SAEPROBE_SUBMISSIONS or "
         "./submissions)"
     )  # fmt: skip
+    build.add_argument(
+        "--results", metavar="DIR|hub", help="build from a results export instead of submissions"
+    )
+    build.add_argument("--hub-repo", metavar="ORG/NAME", help="with --results hub")
+    build.add_argument("--revision", help="with --results hub: a branch, tag or commit")
     build.add_argument("--resamples", type=int, default=StatsSettings().resamples)
     build.add_argument("--seed", type=int, default=StatsSettings().seed)
     add_json_option(build)
@@ -39,10 +45,17 @@ def register(groups: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from benchmark.leaderboard.site import build_site
+    from benchmark.workflows.results import BuildOptions, build_leaderboard
 
-    settings = StatsSettings(resamples=args.resamples, seed=args.seed)
-    report = build_site(args.submissions or submissions_root(), args.out, settings)
+    options = BuildOptions(
+        out=args.out,
+        settings=StatsSettings(resamples=args.resamples, seed=args.seed),
+        submissions=args.submissions,
+        results=args.results,
+        hub_repo=args.hub_repo,
+        revision=args.revision,
+    )
+    report = build_leaderboard(options)
     summary = {
         "index": str(report.index.resolve()),
         "pages": report.pages,

@@ -1,0 +1,211 @@
+"""Results outside git: every evaluated submission's records as a Hub-ready dataset repository,
+and that repository laid out again as a submissions folder.
+
+An export (``saeprobe results export OUT``) holds:
+
+- ``data/cells.parquet``: one row per method and cell, both arms (what a researcher loads);
+- ``data/records.parquet``: one row per record, its header (schema, protocol, provenance) as
+  JSON, so that records are rebuilt bit for bit;
+- ``submissions/<id>/submission.yaml`` and ``validation.json``: each submission's manifest and
+  validation, without its weights (the manifest names them by sha256);
+- ``scores/<id>/<results folder>/...``: the per-example score sidecars, as written (compressed);
+- ``README.md``: a dataset card.
+
+``import_results`` reverses it into a submissions folder that ``leaderboard build`` reads as it
+reads ``submissions/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from benchmark.atomic_io import staging_folder
+from benchmark.errors import SaeprobeError
+from benchmark.results.schema import SAE_ARMS, ResultRecord
+from benchmark.results.store import load_record, scores_path
+from benchmark.submissions.store import MANIFEST_FILE, RESULTS_DIR, VALIDATION_FILE, submission_ids
+
+CELLS_FILE = "data/cells.parquet"
+RECORDS_FILE = "data/records.parquet"
+CARD = """---
+license: other
+pretty_name: saeprobe results
+configs:
+  - config_name: cells
+    data_files: {cells}
+  - config_name: records
+    data_files: {records}
+---
+
+# saeprobe results
+
+Probing results of {submissions} submitted SAEs ({records_count} records, {cells_count} method
+rows), exported by the `saeprobe` benchmark. `data/cells.parquet` has one row per method and
+cell: the submission, arm (`sae` or `control`), dataset, regime, level and seed of the cell, the
+method, its hyper-parameters (JSON), validation and test ROC-AUC and test accuracy, and the
+cell's quiver against the baselines (JSON). `data/records.parquet` holds each record's protocol
+hash and provenance. Per-example test scores are under `scores/`, manifests and validations under
+`submissions/`.
+
+Build the leaderboard from it: `saeprobe leaderboard build --results DIR` (a local copy), or
+`saeprobe leaderboard build --results hub --hub-repo ORG/NAME`.
+"""
+
+
+class ResultsExportError(SaeprobeError, ValueError):
+    """An export target that is not empty, or a folder that is not an export."""
+
+
+def export_results(submissions: Path, out: Path) -> tuple[int, int]:
+    """Write the export of every evaluated submission under ``submissions``; returns the number
+    of records and of method rows. Built in a staging folder, renamed into place."""
+    if out.exists() and any(out.iterdir()):
+        raise ResultsExportError(f"{out} exists and is not empty")
+    records, cells = [], []
+    with staging_folder(out.parent) as staging:
+        for submission_id in submission_ids(submissions):
+            folder = submissions / submission_id
+            copy_submission_files(folder, staging / "submissions" / submission_id)
+            for path, record in submission_records(folder):
+                record_id = str(path.relative_to(submissions).with_suffix(""))
+                records.append(record_row(record_id, record))
+                cells += list(method_rows(record_id, submission_id, record))
+                copy_scores(path, staging / "scores" / path.relative_to(submissions))
+        write_table(records, staging / RECORDS_FILE)
+        write_table(cells, staging / CELLS_FILE)
+        (staging / "README.md").write_text(card(len(submission_ids(submissions)), records, cells))
+        if out.exists():
+            out.rmdir()
+        staging.rename(out)
+    return len(records), len(cells)
+
+
+def submission_records(folder: Path) -> Iterator[tuple[Path, ResultRecord]]:
+    results = folder / RESULTS_DIR
+    for path in sorted(results.glob("*/*/*/*/*.json")) if results.is_dir() else []:
+        if path.parents[2].name in SAE_ARMS:
+            record = load_record(path)
+            if record is not None:
+                yield path, record
+
+
+def copy_submission_files(folder: Path, target: Path) -> None:
+    target.mkdir(parents=True)
+    for name in (MANIFEST_FILE, VALIDATION_FILE):
+        if (folder / name).is_file():
+            shutil.copyfile(folder / name, target / name)
+
+
+def copy_scores(record: Path, target_record: Path) -> None:
+    if scores_path(record).is_file():
+        scores_path(target_record).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(scores_path(record), scores_path(target_record))
+
+
+def record_row(record_id: str, record: ResultRecord) -> dict[str, Any]:
+    header = record.model_dump(mode="json", exclude={"cells"})
+    return {
+        "record_id": record_id,
+        "arm": record.arm,
+        "protocol": record.protocol,
+        "protocol_hash": record.protocol_hash,
+        "dataset": record.dataset,
+        "regime": record.regime,
+        "cells": len(record.cells),
+        "header": json.dumps(header, sort_keys=True),
+    }
+
+
+def method_rows(
+    record_id: str, submission_id: str, record: ResultRecord
+) -> Iterator[dict[str, Any]]:
+    for cell_index, cell in enumerate(record.cells):
+        if not cell.methods:
+            raise ResultsExportError(f"{record_id}: cell {cell.key} has no methods")
+        quiver = None if cell.quiver is None else json.dumps(cell.quiver.model_dump(mode="json"))
+        for method_index, method in enumerate(cell.methods):
+            yield {
+                "submission": submission_id,
+                "arm": record.arm,
+                "record_id": record_id,
+                "cell_index": cell_index,
+                "method_index": method_index,
+                "dataset": cell.dataset,
+                "regime": cell.regime,
+                "level": cell.level,
+                "seed": cell.seed,
+                "n_train": cell.n_train,
+                "n_test": cell.n_test,
+                "test_split": cell.test_split,
+                "selection": cell.selection,
+                "cell_seconds": cell.seconds,
+                "quiver": quiver,
+                "method": method.method,
+                "params": json.dumps(method.params, sort_keys=True),
+                "val_auc": method.val_auc,
+                "test_auc": method.test_auc,
+                "test_accuracy": method.test_accuracy,
+                "iterations": method.iterations,
+            }
+
+
+def write_table(rows: list[dict[str, Any]], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows), path, compression="zstd")
+
+
+def card(submissions: int, records: list[dict[str, Any]], cells: list[dict[str, Any]]) -> str:
+    return CARD.format(
+        cells=CELLS_FILE, records=RECORDS_FILE, submissions=submissions,
+        records_count=len(records), cells_count=len(cells),
+    )  # fmt: skip
+
+
+def import_results(export: Path, target: Path) -> int:
+    """Lay the export at ``export`` out as a submissions folder at ``target`` (manifests,
+    validations, records and score sidecars); returns the number of records."""
+    if not (export / RECORDS_FILE).is_file() or not (export / CELLS_FILE).is_file():
+        raise ResultsExportError(f"{export}: not a saeprobe results export ({RECORDS_FILE})")
+    shutil.copytree(export / "submissions", target)
+    cells = group_cells(pq.read_table(export / CELLS_FILE).to_pylist())
+    records = pq.read_table(export / RECORDS_FILE).to_pylist()
+    for row in records:
+        header = json.loads(row["header"])
+        record = ResultRecord.model_validate({**header, "cells": cells.get(row["record_id"], [])})
+        path = target / f"{row['record_id']}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(record.model_dump_json(indent=1), encoding="utf-8")
+        sidecar = scores_path(export / "scores" / f"{row['record_id']}.json")
+        if sidecar.is_file():
+            shutil.copyfile(sidecar, scores_path(path))
+    return len(records)
+
+
+def group_cells(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """record id -> its cells (in order), each with its methods (in order)."""
+    cells: dict[str, dict[int, dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: (r["record_id"], r["cell_index"], r["method_index"])):
+        by_index = cells.setdefault(row["record_id"], {})
+        if row["cell_index"] not in by_index:
+            by_index[row["cell_index"]] = {
+                "dataset": row["dataset"], "regime": row["regime"], "level": row["level"],
+                "seed": row["seed"], "n_train": row["n_train"], "n_test": row["n_test"],
+                "test_split": row["test_split"], "selection": row["selection"],
+                "seconds": row["cell_seconds"], "methods": [],
+                "quiver": None if row["quiver"] is None else json.loads(row["quiver"]),
+            }  # fmt: skip
+        by_index[row["cell_index"]]["methods"].append(
+            {
+                "method": row["method"], "params": json.loads(row["params"]),
+                "val_auc": row["val_auc"], "test_auc": row["test_auc"],
+                "test_accuracy": row["test_accuracy"], "iterations": row["iterations"],
+            }
+        )  # fmt: skip
+    return {record: [c for _, c in sorted(by_index.items())] for record, by_index in cells.items()}
