@@ -3,7 +3,12 @@ the hooked layer, and read the residual stream at each prompt's last real token,
 real token after the BOS (multi-token probing).
 
 Right padding keeps every real token's position and attention exactly as in an unpadded pass
-(causal attention never looks right), so batched results equal one-prompt forward passes.
+(causal attention never looks right), so batched results equal one-prompt forward passes up to
+floating-point rounding. That rounding depends on the batch's shape: on CPU, a SmolLM2-135M
+prompt extracted alone and in a batch differed by up to 0.375 at its last token and 8.0 over
+its tokens (one bf16 step of a large value) in bf16, and by 1.4e-5 and 0.0039 in fp32. So a
+prompt's activations depend on the batch it was extracted in, that is, on the order in which
+datasets were extracted (see the README, "Activations").
 """
 
 from __future__ import annotations
