@@ -21,6 +21,7 @@ from tests.leaderboard_fixtures import (
     BASELINE_AUC,
     DATASETS,
     LEVELS,
+    PROTOCOL_HASH,
     write_ranked_trio,
     write_submission,
 )
@@ -196,6 +197,27 @@ def test_compare_pages_pair_every_two_submissions(site: Path) -> None:
         assert row[1]["value"] == pytest.approx(0.25) and row[1]["ci"] == [0.0, 0.0]
     index = (site / "index.html").read_text()
     assert 'href="compare/good--weak.html"' in index and "&lt;script&gt;alert(1)" in index
+
+
+def test_the_noise_floor_is_shown_for_the_protocol_it_was_measured_under(
+    submissions: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import benchmark.leaderboard.noise_floor as noise_floor
+
+    measured = tmp_path / "noise-floor.json"
+    monkeypatch.setattr(noise_floor, "NOISE_FLOOR_FILE", measured)
+    floors = {"normal": 0.021, "scarcity": 0.0104}
+    measured.write_text(json.dumps({"protocol_hash": PROTOCOL_HASH, "noise_floor": floors}))
+    build_site(submissions, tmp_path / "site", SETTINGS)
+    heatmap = json.loads((tmp_path / "site" / "data" / "heatmap.json").read_text())
+    last = heatmap["rows"][-1]
+    assert last[0]["display"] == "Noise floor (seed alone)"
+    assert [c["display"] for c in last[1:3]] == ["\u00b10.021", "\u00b10.010"]  # normal, scarcity
+    assert last[3]["value"] is None  # imbalance: not measured
+    measured.write_text(json.dumps({"protocol_hash": "f" * 64, "noise_floor": floors}))
+    build_site(submissions, tmp_path / "other", SETTINGS)
+    heatmap = json.loads((tmp_path / "other" / "data" / "heatmap.json").read_text())
+    assert heatmap["rows"][-1][0]["display"] != "Noise floor (seed alone)"  # another protocol's
 
 
 def test_a_killed_build_leaves_staging_that_the_next_build_removes(

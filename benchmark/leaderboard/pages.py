@@ -150,10 +150,12 @@ def ranking_table(ranked: Sequence[Ranked], by_id: dict[str, EntrySummary]) -> T
 HEAT_POSITIVE, HEAT_NEGATIVE = (27, 106, 201), (209, 73, 91)  # the SAE probe's and control's
 
 
-def heatmap_table(summaries: Sequence[EntrySummary], regimes: Sequence[str]) -> Table:
+def heatmap_table(
+    summaries: Sequence[EntrySummary], regimes: Sequence[str], floors: dict[str, float]
+) -> Table:
     """Submissions x regimes: the SAE probe minus the best baseline (the ranking comparison),
     blue above 0 and red below, deeper with the size of the delta; the CI under each value and
-    in its tooltip, ``*`` where significant."""
+    in its tooltip, ``*`` where significant; a last row with each regime's noise floor."""
     rows = [[summary_link(summary)] for summary in summaries]
     cells = [[comparison_cell(s, RANKING_COMPARISON, r) for r in regimes] for s in summaries]
     values = [c.value for row in cells for c in row if isinstance(c.value, float)]
@@ -162,12 +164,18 @@ def heatmap_table(summaries: Sequence[EntrySummary], regimes: Sequence[str]) -> 
         row += [
             cell.model_copy(update={"color": heat_color(cell.value, scale)}) for cell in row_cells
         ]
+    if floors and summaries:
+        rows.append(
+            [text_cell("Noise floor (seed alone)"), *[floor_cell(floors, r) for r in regimes]]
+        )
     return Table(
         id="heatmap",
         title="At a glance: SAE probe minus best baseline",
         caption="Mean test-AUC delta per regime with its 95% CI over datasets (blue: the SAE "
         f"probe is better; red: worse; * p < {significance_level(summaries):g} after "
-        "correction). Hover a cell for its p-value.",
+        "correction). Hover a cell for its p-value. The last row is each regime's noise floor: "
+        "how far a mean moves over the demo suite when only the protocol's seed changes; a "
+        "delta inside it cannot be told from reseeding.",
         header=[
             HeaderCell(key="submission", label="Submission"),
             *[
@@ -177,6 +185,17 @@ def heatmap_table(summaries: Sequence[EntrySummary], regimes: Sequence[str]) -> 
         ],
         rows=rows,
     )
+
+
+def floor_cell(floors: dict[str, float], regime: str) -> Cell:
+    floor = floors.get(regime)
+    if floor is None:
+        return Cell(value=None, display=NONE, title="not measured")
+    return Cell(
+        value=floor, display=f"\u00b1{floor:.3f}",
+        title="half-width of the 95% interval of a regime mean over the demo suite under "
+        "reseeding alone (benchmarks/noise_floor.py)",
+    )  # fmt: skip
 
 
 def summary_link(summary: EntrySummary, root: str = "") -> Cell:
@@ -218,6 +237,7 @@ def deltas_table(
     table_id: str = "deltas",
     root: str = "",
     only: str | None = None,
+    floors: dict[str, float] | None = None,
 ) -> Table:
     """One row per (submission, regime): the three comparisons with CIs and marks; ``only``
     keeps one regime. ``table_id`` names the table's download files."""
@@ -229,7 +249,11 @@ def deltas_table(
             for name, label in COMPARISONS.items()
         ],
         HeaderCell(key="quiver_wtl", label="Quiver W/T/L", title="cells won / tied / lost"),
-    ]
+        HeaderCell(
+            key="noise_floor", label="Noise floor", numeric=True,
+            title="of the SAE probe minus the best baseline: how far it moves under reseeding",
+        ),
+    ]  # fmt: skip
     rows = []
     for summary in summaries:
         evaluation = summary.evaluation
@@ -243,6 +267,7 @@ def deltas_table(
                     text_cell(regime, f"{root}regimes/{regime}.html"),
                     *[comparison_cell(summary, name, regime) for name in COMPARISONS],
                     text_cell(quiver.counts.display if quiver else NONE),
+                    floor_cell(floors or {}, regime),
                 ]
             )
     return Table(

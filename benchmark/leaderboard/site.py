@@ -18,6 +18,7 @@ from benchmark import __version__
 from benchmark.atomic_io import staging_folder
 from benchmark.leaderboard.collect import Evaluation, collect_evaluations
 from benchmark.leaderboard.compare import compare_href, compare_pages
+from benchmark.leaderboard.noise_floor import noise_floors
 from benchmark.leaderboard.pages import (
     REGIME_TITLES,
     Page,
@@ -66,7 +67,8 @@ def build_site(submissions: Path, out: Path, settings: StatsSettings | None = No
     main = main_protocol(groups, protocol.content_hash())
     summaries = [summarize(e, settings) for e in groups.get(main, [])] if main else []
     others = [e for h, group in groups.items() if h != main for e in group]
-    pages, ranked = site_pages(summaries, others, submissions, settings, protocol)
+    floors = noise_floors(main) if main else {}
+    pages, ranked = site_pages(summaries, others, submissions, settings, protocol, floors)
     provenance = site_provenance(summaries, protocol, main)
     with staging_folder(out.parent) as staging:
         write_site(staging / "site", pages, provenance)
@@ -88,7 +90,9 @@ def site_pages(
     submissions: Path,
     settings: StatsSettings,
     protocol: Protocol,
+    floors: dict[str, float],
 ) -> tuple[list[Page], list[str]]:
+    """Every page; ``floors`` are the ranked protocol's noise floors per regime (if measured)."""
     ranked = rank(summaries, settings)
     by_id = {s.evaluation.id: s for s in summaries}
     ranked_ids = {r.entry for r in ranked}
@@ -97,9 +101,9 @@ def site_pages(
     regimes = sorted({r for s in summaries for r in s.evaluation.regimes()})
     index = Page("index.html", "index.html", "SAE probing leaderboard")
     index.tables = [
-        heatmap_table(order, sorted(regimes, key=regime_order)),
+        heatmap_table(order, sorted(regimes, key=regime_order), floors),
         ranking_table(ranked, by_id),
-        deltas_table(order),
+        deltas_table(order, floors=floors),
     ]
     index.plots = overview_plots(ranked, by_id) if ranked else []
     if others:
