@@ -271,6 +271,11 @@ WEIGHTS_CASES = {
         "tensor threshold: missing from",
         "batchtopk",
     ),
+    "cfg architecture not matching its tensors": Case(
+        cfg_field("architecture", "gated"),
+        "tensor b_enc: not a tensor of SAELens's 'gated' SAE",
+        "gated",
+    ),
     "an extra tensor SAELens would drop": Case(
         tensor(lambda t: t.update(scaling_factor=torch.ones(64))),
         "tensor scaling_factor: not a tensor of SAELens's 'standard' SAE",
