@@ -583,3 +583,20 @@ def test_a_poor_reconstruction_is_validated_with_a_warning(
     assert 0 <= record["measured"]["explained_variance"] < 0.5
     assert record["warnings"][0].startswith("explained_variance: 0.")
     assert "saeprobe: warning: explained_variance" in capsys.readouterr().err
+
+
+def test_a_referenced_folder_is_validated_against_its_recorded_hash(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``submit --reference`` records the folder's absolute path and the weights' sha256; the
+    folder is checked where it lies, and weights changed there fail the recorded hash."""
+    source = valid(tmp_path / "source")
+    assert main([*submit_argv(source, "ref"), *model_args, "--reference"]) == 0
+    manifest = yaml.safe_load((submissions / "ref" / "submission.yaml").read_text())
+    assert manifest["sae"]["folder"] == str(source.resolve()) and manifest["weights_sha256"]
+    assert not (submissions / "ref" / "sae").exists()
+    assert main(["validate", "ref", "--dataset", DATASET, "--no-progress"]) == 0
+    capsys.readouterr()
+    rewrite_weights(source, lambda t: t["W_dec"].mul_(0.99))
+    rejected(capsys, ["validate", "ref", "--dataset", DATASET], "weights_sha256:")
+    assert not (submissions / "ref" / "validation.json").exists()  # the old one is void
