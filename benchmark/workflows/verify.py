@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from benchmark.errors import SaeprobeError
 from benchmark.probes.registry import BASELINES
@@ -33,7 +34,7 @@ from benchmark.run.jobs import plan_cells
 from benchmark.saes.control import build_control
 from benchmark.saes.load import LoadedSAE, load_sae_folder
 from benchmark.saes.measure import sample_rows
-from benchmark.submissions.intake import Submission, open_submission, require_validated
+from benchmark.submissions.intake import open_submission, require_validated
 from benchmark.submissions.store import RESULTS_DIR
 from benchmark.workflows.evaluate import RunOptions, run_context
 from datasets_registry.suites import get_suite, select_suite
@@ -108,7 +109,7 @@ def verify_submission(options: VerifyOptions) -> VerifyReport:
     chosen = sample_cells(stored_cells(out), options.sample, options.seed)
     if not chosen:
         raise VerifyError(f"{submission.id}: no recorded cells under {out}")
-    differences = recompute_all(ctx, run, submission, sae, chosen)
+    differences = recompute_all(ctx, run, sae, chosen)
     report = VerifyReport(out, [c.name for c in chosen], differences, time.perf_counter() - started)
     if differences:
         raise VerifyError(
@@ -137,11 +138,7 @@ def sample_cells(cells: list[StoredCell], size: int, seed: int) -> list[StoredCe
 
 
 def recompute_all(
-    ctx: RunContext,
-    run: RunOptions,
-    submission: Submission,
-    sae: LoadedSAE,
-    chosen: list[StoredCell],
+    ctx: RunContext, run: RunOptions, sae: LoadedSAE, chosen: list[StoredCell]
 ) -> list[Difference]:
     differences: list[Difference] = []
     memo = Memo()
@@ -151,7 +148,7 @@ def recompute_all(
         if controls:
             dtype = controls[0].record.provenance.activation_dtype  # its calibration rows'
             saes["control"] = rebuilt_control(replace(ctx, dtype=dtype), run, sae, Path(scratch))
-        for stored in chosen:
+        for stored in tqdm(chosen, desc="verify", unit="cell", disable=not ctx.progress):
             recorded_hash = stored.record.provenance.sae_weights_hash
             if recorded_hash != saes[stored.arm].weights_hash:
                 differences.append(
