@@ -600,3 +600,24 @@ def test_a_referenced_folder_is_validated_against_its_recorded_hash(
     rewrite_weights(source, lambda t: t["W_dec"].mul_(0.99))
     rejected(capsys, ["validate", "ref", "--dataset", DATASET], "weights_sha256:")
     assert not (submissions / "ref" / "validation.json").exists()  # the old one is void
+
+
+@pytest.mark.parametrize(
+    "case", ["an extra tensor SAELens would drop", "hostile pickle as the weights"]
+)
+def test_eval_of_a_bare_folder_runs_the_same_weight_checks(
+    case: str,
+    tmp_path: Path,
+    submissions: Path,
+    cache: Path,
+    model_args: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``saeprobe eval FOLDER`` (no submission, no manifest) refuses what submit refuses,
+    before any activation is read."""
+    spec = SUBMIT_CASES[case]
+    source = tmp_path / "source"
+    spec.make(source)
+    argv = ["eval", str(source), *model_args, "--hook", HOOK, "--dataset", DATASET]
+    rejected(capsys, argv, spec.message, cache, source)
+    assert not marker_path(source).exists()

@@ -47,19 +47,25 @@ def check_sae_folder(
     cfg = cfg or read_sae_cfg(folder)
     refuse_pickles(folder)
     check_cfg_against_manifest(cfg, manifest)
-    path = folder / WEIGHTS_FILE
-    entries = read_header(path)
-    check_tensor_table(entries, expected_tensors(cfg.architecture), cfg)
-    for entry in entries.values():
-        check_values(path, entry)
+    weights_dtype = check_weights(folder, cfg)
     width = hook_width()
     if cfg.d_in != width:
         raise SubmissionError(
             f"d_in: the SAE reads {cfg.d_in} dimensions but {manifest.hook} of "
             f"{manifest.model} has {width}"
         )
-    dtypes = sorted({entry.dtype_name for entry in entries.values()})
-    return CheckedSAE(cfg, "+".join(dtypes))
+    return CheckedSAE(cfg, weights_dtype)
+
+
+def check_weights(folder: Path, cfg: SAECfg) -> str:
+    """The weights against the cfg's architecture: exactly its tensors, with their shapes and
+    sane values. Returns the dtype they are stored in. ``eval`` of a bare folder runs this too."""
+    path = folder / WEIGHTS_FILE
+    entries = read_header(path)
+    check_tensor_table(entries, expected_tensors(cfg.architecture), cfg)
+    for entry in entries.values():
+        check_values(path, entry)
+    return "+".join(sorted({entry.dtype_name for entry in entries.values()}))
 
 
 def refuse_pickles(folder: Path) -> None:

@@ -23,10 +23,11 @@ from benchmark.results.schema import SAE_ARMS
 from benchmark.results.store import baselines_dir, results_dir
 from benchmark.run.arms import Records, finished_records, run_baselines, run_sae
 from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
-from benchmark.saes.cfg import CFG_FILE
+from benchmark.saes.cfg import CFG_FILE, read_sae_cfg
 from benchmark.saes.control import cached_control
 from benchmark.saes.load import LoadedSAE, load_sae_folder
 from benchmark.saes.measure import sample_rows
+from benchmark.submissions.checks import check_weights
 from benchmark.submissions.intake import Submission, open_submission, require_validated
 from benchmark.submissions.store import RESULTS_DIR
 from datasets_registry.load import PACKAGED, DataSource
@@ -127,7 +128,9 @@ def evaluate_submission(submission: Submission, options: EvalOptions) -> EvalRep
 
 
 def evaluate_folder(folder: Path, options: EvalOptions) -> EvalReport:
-    """A bare SAELens folder, without a control; results under ``--out`` or the cache."""
+    """A bare SAELens folder, without a control; results under ``--out`` or the cache. Its
+    weights pass intake's checks first (no manifest: the cfg's architecture is taken as is)."""
+    check_weights(folder, read_sae_cfg(folder))
     sae = load_sae_folder(folder, device=options.run.device)
     ctx = run_context(options.run, options.run.hook or sae.hook)
     check_width(ctx, sae)
