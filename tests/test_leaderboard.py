@@ -220,6 +220,16 @@ def test_the_noise_floor_is_shown_for_the_protocol_it_was_measured_under(
     assert heatmap["rows"][-1][0]["display"] != "Noise floor (seed alone)"  # another protocol's
 
 
+def test_a_relative_submissions_folder_builds(
+    submissions: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`leaderboard build --submissions submissions` (relative) cites records as an absolute
+    root does (it raised ValueError before)."""
+    monkeypatch.chdir(submissions.parent)
+    report = build_site(Path(submissions.name), tmp_path / "site", SETTINGS)
+    assert len(report.ranked) == 3
+
+
 def test_a_killed_build_leaves_staging_that_the_next_build_removes(
     submissions: Path, tmp_path: Path
 ) -> None:

@@ -60,6 +60,7 @@ class BuildReport:
 
 def build_site(submissions: Path, out: Path, settings: StatsSettings | None = None) -> BuildReport:
     started = time.perf_counter()
+    submissions = submissions.resolve()  # records are cited relative to it
     settings = settings or StatsSettings()
     evaluations = collect_evaluations(submissions)
     protocol = load_protocol()
