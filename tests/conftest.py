@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
 TINY_LAYERS = 3
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The same root for module- and session-scoped fixtures, which run before the per-test
+    ``isolated_cache`` below: no test writes the user's ~/.cache, from any fixture."""
+    root = tmp_path_factory.getbasetemp() / "saeprobe-cache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SAEPROBE_CACHE", str(root))
+        yield root
 
 
 @pytest.fixture(autouse=True)

@@ -25,10 +25,6 @@ def evaluated_once(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Pat
     root = tmp_path_factory.mktemp("verify") / "submissions"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SAEPROBE_SUBMISSIONS", str(root))
-        # The session's cache, as the tests' own autouse fixture sets it: a module fixture runs
-        # before it, and verify must read the activations eval read (extraction is batch-
-        # dependent, so activations extracted elsewhere differ; see README, "Activations").
-        patch.setenv("SAEPROBE_CACHE", str(tmp_path_factory.getbasetemp() / "saeprobe-cache"))
         source = saved_sae(root.parent / "source", faithful=True)
         assert main([*submit_argv(source, "tiny"), "--model", str(tiny_model_dir)]) == 0
         assert main(["validate", "tiny", "--dataset", DATASET, "--no-progress"]) == 0
