@@ -10,22 +10,13 @@ import pytest
 from benchmark.activations import models
 from benchmark.activations.models import folder_hash, load_model, resolve_model
 from datasets_registry.package_files import PackageNotInstalledError
-
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
+from tests.hub_cache import COMMIT, cached_repo
 
 
 @pytest.fixture
 def hub_cache(tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A Hugging Face Hub cache holding org/tiny-llama at one commit, with the Hub offline."""
-    import huggingface_hub.constants as hub_constants
-
-    repo = tmp_path / "hub" / "models--org--tiny-llama"
-    shutil.copytree(tiny_model_dir, repo / "snapshots" / COMMIT)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(COMMIT)
-    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
-    return repo
+    return cached_repo(tmp_path / "hub", "models--org--tiny-llama", tiny_model_dir, monkeypatch)
 
 
 def test_hub_id_resolves_through_snapshot_download(hub_cache: Path, tiny_model_dir: Path) -> None:

@@ -6,7 +6,6 @@ repository in the Hugging Face cache, offline) is the one built from the submiss
 from __future__ import annotations
 
 import filecmp
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +17,10 @@ from benchmark.results.export import CELLS_FILE, import_results
 from benchmark.results.store import load_record, load_scores
 from benchmark.stats.settings import StatsSettings
 from benchmark.workflows.results import BuildOptions, build_leaderboard, export_all_results
+from tests.hub_cache import cached_repo
 from tests.leaderboard_fixtures import write_ranked_trio
 
 SETTINGS = StatsSettings(resamples=500)
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.fixture(scope="module")
@@ -97,14 +96,7 @@ def test_the_site_from_a_hub_dataset_repository(
 ) -> None:
     """The export uploaded as a dataset repository, read through huggingface_hub's own
     snapshot_download from its cache (offline: nothing can be downloaded here)."""
-    import huggingface_hub.constants as hub_constants
-
-    repo = tmp_path / "hub" / "datasets--org--saeprobe-results"
-    shutil.copytree(export, repo / "snapshots" / COMMIT)
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text(COMMIT)
-    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
+    cached_repo(tmp_path / "hub", "datasets--org--saeprobe-results", export, monkeypatch)
     options = BuildOptions(tmp_path / "hub-site", SETTINGS, results="hub",
                            hub_repo="org/saeprobe-results")  # fmt: skip
     build_leaderboard(options)

@@ -9,22 +9,19 @@ examples, from the stored per-example scores, paired (the same resampled rows fo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 
 from benchmark.leaderboard.collect import Evaluation
 from benchmark.leaderboard.pages import REGIME_TITLES, Page, slug, summary_link
-from benchmark.leaderboard.summary import EntrySummary
+from benchmark.leaderboard.summary import EntrySummary, comparison_rows
 from benchmark.leaderboard.tables import Cell, HeaderCell, Table, estimate_cell, signed, text_cell
-from benchmark.results.comparisons import ByDataset, flatten, probe_pick
+from benchmark.results.comparisons import ByDataset, probe_pick
 from benchmark.results.schema import CellResult
 from benchmark.results.store import load_scores
-from benchmark.stats.bootstrap import dataset_bootstrap, percentile_interval
-from benchmark.stats.counts import win_tie_loss
+from benchmark.stats.bootstrap import percentile_interval
 from benchmark.stats.examples import rank_auc, stratified_indices
-from benchmark.stats.multiple import adjust
 from benchmark.stats.settings import StatsSettings
 
 MOST_DIFFERENT = 10  # datasets listed per pair
@@ -37,11 +34,10 @@ def compare_href(a: Evaluation, b: Evaluation) -> str:
 
 
 def compare_pages(
-    summaries: Sequence[EntrySummary], root: Path, settings: StatsSettings
+    pairs: Sequence[tuple[EntrySummary, EntrySummary]], root: Path, settings: StatsSettings
 ) -> list[Page]:
-    """A page for every pair, the better ranked submission first (``summaries`` in rank
-    order)."""
-    return [compare_page(a, b, root, settings) for a, b in combinations(summaries, 2)]
+    """A page for each pair, the better ranked submission first."""
+    return [compare_page(a, b, root, settings) for a, b in pairs]
 
 
 def compare_page(a: EntrySummary, b: EntrySummary, root: Path, settings: StatsSettings) -> Page:
@@ -68,17 +64,16 @@ def paired_deltas(a: Evaluation, b: Evaluation) -> dict[str, ByDataset]:
 
 
 def regime_differences_table(a: Evaluation, b: Evaluation, settings: StatsSettings) -> Table:
-    deltas = paired_deltas(a, b)
-    regimes = [r for r in REGIME_TITLES if r in deltas]
-    estimates = [dataset_bootstrap(deltas[r], settings) for r in regimes]
-    adjusted = adjust([e.p_value for e in estimates], settings.correction)
+    """Summarised as the leaderboard summarises a comparison (``comparison_rows``)."""
+    summaries = comparison_rows("difference", paired_deltas(a, b), settings)
     rows = [
         [
             text_cell(REGIME_TITLES[regime]),
-            estimate_cell(estimate, float(p), significant=float(p) < settings.alpha),
-            text_cell(win_tie_loss(flatten(deltas[regime]), settings.tie_tolerance).display),
+            estimate_cell(row.estimate, row.adjusted_p, significant=row.significant),
+            text_cell(row.counts.display),
         ]
-        for regime, estimate, p in zip(regimes, estimates, adjusted, strict=True)
+        for regime in REGIME_TITLES
+        if (row := summaries.get(("difference", regime))) is not None
     ]
     return Table(
         id=f"compare-{slug(a.id)}--{slug(b.id)}",

@@ -118,7 +118,7 @@ def site_pages(
         methodology_page(protocol, settings),
     ]
     pairs = list(combinations(order, 2))
-    pages += compare_pages(order, submissions, settings)
+    pages += compare_pages(pairs, submissions, settings)
     index.extra = {
         "regimes": [(regime, f"regimes/{regime}.html") for regime in regimes],
         "datasets": [(dataset, f"datasets/{slug(dataset)}.html") for dataset in datasets],

@@ -69,8 +69,9 @@ def export_results(submissions: Path, out: Path) -> tuple[int, int]:
     if out.exists() and any(out.iterdir()):
         raise ResultsExportError(f"{out} exists and is not empty")
     records, cells = [], []
+    ids = submission_ids(submissions)
     with staging_folder(out.parent) as staging:
-        for submission_id in submission_ids(submissions):
+        for submission_id in ids:
             folder = submissions / submission_id
             copy_submission_files(folder, staging / "submissions" / submission_id)
             for path, record in submission_records(folder):
@@ -80,7 +81,7 @@ def export_results(submissions: Path, out: Path) -> tuple[int, int]:
                 copy_scores(path, staging / "scores" / path.relative_to(submissions))
         write_table(records, staging / RECORDS_FILE)
         write_table(cells, staging / CELLS_FILE)
-        (staging / "README.md").write_text(card(len(submission_ids(submissions)), records, cells))
+        (staging / "README.md").write_text(card(len(ids), records, cells))
         if out.exists():
             out.rmdir()
         staging.rename(out)

@@ -125,11 +125,20 @@ def nesting_depth(text: str) -> int:
 
 
 def without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    for key in keys:
-        if keys.count(key) > 1:
-            raise SAELoadError(f"{CFG_FILE}: {key} is given twice")
+    key = repeated_key(pairs)
+    if key is not None:
+        raise SAELoadError(f"{CFG_FILE}: {key} is given twice")
     return dict(pairs)
+
+
+def repeated_key(pairs: list[tuple[str, Any]]) -> str | None:
+    """The first key of a JSON object's pairs that was already given (linear in the pairs)."""
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    return None
 
 
 def cfg_architecture(raw: dict[str, Any]) -> str:

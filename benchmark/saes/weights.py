@@ -19,6 +19,7 @@ import numpy as np
 from safetensors import SafetensorError, safe_open
 
 from benchmark.errors import SaeprobeError
+from benchmark.saes.cfg import repeated_key
 
 HEADER_MAX_BYTES = 1 << 20  # an SAE's header is a few hundred bytes
 BLOCK_VALUES = 1 << 24  # values per block read (64 MB of float32)
@@ -73,7 +74,7 @@ def read_header(path: Path) -> dict[str, TensorEntry]:
 
 def parse_header(data: bytes, file_name: str) -> dict[str, Any]:
     def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        if len({key for key, _ in pairs}) != len(pairs):
+        if repeated_key(pairs) is not None:
             raise WeightsError(f"{file_name}: the header names a key twice")
         return dict(pairs)
 
@@ -127,20 +128,13 @@ def check_layout(entries: dict[str, TensorEntry], data_bytes: int, file_name: st
 
 
 def tensor_blocks(path: Path, entry: TensorEntry) -> Iterator[np.ndarray]:
-    """The tensor as float32 arrays of consecutive rows, at most ``BLOCK_VALUES`` values each."""
-    if not entry.shape:
-        yield read_rows(path, entry, None)
-        return
+    """The tensor (one with a rows axis, as every tensor of an SAE has) as float32 arrays of
+    consecutive rows, at most ``BLOCK_VALUES`` values each."""
     rows = max(1, BLOCK_VALUES // max(1, math.prod(entry.shape[1:])))
-    for start in range(0, entry.shape[0], rows):
-        yield read_rows(path, entry, slice(start, start + rows))
-
-
-def read_rows(path: Path, entry: TensorEntry, rows: slice | None) -> np.ndarray:
     try:
         with safe_open(str(path), framework="pt") as weights:
             part = weights.get_slice(entry.name)
-            tensor = part[:] if rows is None else part[rows]
+            for start in range(0, entry.shape[0], rows):
+                yield np.asarray(part[start : start + rows].float().numpy())
     except (SafetensorError, OSError, ValueError) as error:
         raise WeightsError(f"tensor {entry.name}: unreadable ({error})") from error
-    return np.asarray(tensor.float().numpy())

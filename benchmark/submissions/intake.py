@@ -105,12 +105,11 @@ def submit(
     )
     with staging_folder(target.parent) as staging:
         built = staging / manifest.id
-        (built / SAE_DIR).mkdir(parents=True)
+        built.mkdir()
         if copy:
+            (built / SAE_DIR).mkdir()
             for name in (CFG_FILE, WEIGHTS_FILE):
                 shutil.copyfile(source / name, built / SAE_DIR / name)
-        else:
-            (built / SAE_DIR).rmdir()
         (built / MANIFEST_FILE).write_text(manifest_yaml(recorded), encoding="utf-8")
         built.rename(target)
     return Submission(target, recorded)

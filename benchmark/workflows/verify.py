@@ -58,6 +58,10 @@ class VerifyOptions:
     protocol: str = DEFAULT_PROTOCOL
     progress: bool = True
 
+    def __post_init__(self) -> None:  # before the SAE, the model or any record is read
+        if self.sample < 1:
+            raise SaeprobeError(f"--sample must be at least 1, got {self.sample}")
+
 
 @dataclass(frozen=True)
 class StoredCell:
@@ -87,10 +91,11 @@ class Difference:
 
 @dataclass(frozen=True)
 class VerifyReport:
+    """A verification that found every recomputed cell equal to its record."""
+
     results: Path
     checked: list[str]
-    differences: list[Difference] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float
 
 
 def verify_submission(options: VerifyOptions) -> VerifyReport:
@@ -110,13 +115,12 @@ def verify_submission(options: VerifyOptions) -> VerifyReport:
     if not chosen:
         raise VerifyError(f"{submission.id}: no recorded cells under {out}")
     differences = recompute_all(ctx, run, sae, chosen)
-    report = VerifyReport(out, [c.name for c in chosen], differences, time.perf_counter() - started)
     if differences:
         raise VerifyError(
             f"{len(differences)} difference(s) in {len(chosen)} recomputed cells of "
             f"{submission.id}; first: {differences[0].line()}"
         )
-    return report
+    return VerifyReport(out, [c.name for c in chosen], time.perf_counter() - started)
 
 
 def stored_cells(out: Path) -> list[StoredCell]:
@@ -131,8 +135,6 @@ def stored_cells(out: Path) -> list[StoredCell]:
 
 
 def sample_cells(cells: list[StoredCell], size: int, seed: int) -> list[StoredCell]:
-    if size < 1:
-        raise SaeprobeError(f"--sample must be at least 1, got {size}")
     picked = np.random.default_rng(seed).choice(len(cells), min(size, len(cells)), replace=False)
     return [cells[int(i)] for i in sorted(picked)]
 
