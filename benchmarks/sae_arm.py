@@ -1,19 +1,24 @@
 """CPU time of the SAE arm (an SAE and its random control) per demo dataset through the
-last-token regimes: the reference engine (one SAEProbe per candidate and fold, dense float64
-latents: the path before the lean search) against the lean search, in one run, on the same
-cells, one BLAS thread. With --check, every lean cell is compared with the submission's shipped
-records (same methods and parameters, test AUC to 1e-6).
+last-token regimes (and multitoken on request): the reference engine (one SAEProbe per
+candidate and fold, dense float64 latents: the path before the lean search) against the lean
+search, in one run, on the same cells, one BLAS thread. With --check, every lean cell is
+compared with the submission's shipped records (same methods and parameters, test AUC to 1e-6).
+The shipped multitoken records do not reproduce (README, "Known limitation"): expect
+mismatches there.
 
     python benchmarks/sae_arm.py [--submission ref-topk-2048] [--datasets ID ...]
                                  [--regimes R ...] [--engines reference lean] [--check]
 
-Needs the demo's cached activations (saeprobe activations extract --suite demo) and the
-submission's control in the cache (built by saeprobe eval on first use).
+Needs the demo's cached activations (saeprobe activations extract --suite demo; with
+multitoken, also --all-tokens) and the submission's control in the cache (built by saeprobe
+eval on first use). Multitoken cells probe max- or mean-pooled latents of every real token: the
+pooling is charged to the regime, and the reference engine probes a dense copy of them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -31,6 +36,7 @@ from benchmark.results.store import load_record, protocol_folder, record_path
 from benchmark.run.cells import cell_rows
 from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
 from benchmark.saes.load import LoadedSAE, load_sae_folder
+from benchmark.saes.pooling import pooled_latents
 from benchmark.selection import plan_validation
 from benchmark.submissions.intake import open_submission
 from benchmark.workflows.evaluate import control_of
@@ -41,19 +47,28 @@ DATASETS = ["5_hist_fig_ismale", "87_glue_cola", "66_living-room", "73_control-g
 LAST_TOKEN = ["normal", "scarcity", "imbalance", "label_noise", "covariate_shift"]
 
 
-def encode(engine: str, sae: LoadedSAE, item: DatasetArrays):  # type: ignore[no-untyped-def]
+def encode(engine: str, sae: LoadedSAE, item: DatasetArrays, regime: str, protocol):  # type: ignore[no-untyped-def]
     """A dataset's latents (main, OOD) as each engine holds them: dense, or CSR."""
+    if regime == "multitoken":
+        if item.tokens is None:
+            raise SystemExit(f"{item.data.dataset_id}: multitoken needs all-token activations")
+        pooled = pooled_latents(sae, item.tokens, protocol.multitoken.pooling)
+        return (pooled.toarray() if engine == "reference" else pooled), None
     code = sae.encode if engine == "reference" else sae.encode_sparse
     Z = code(np.asarray(item.X))
     return Z, (code(np.asarray(item.X_ood)) if item.X_ood is not None else None)
 
 
-def run_cells(engine: str, protocol, latents, item: DatasetArrays, regime: str, d_sae: int):  # type: ignore[no-untyped-def]
-    """{cell key: outcomes} of one engine on one dataset's regime, from encoded latents."""
+def run_cells(  # type: ignore[no-untyped-def]
+    engine: str, protocol, latents, item: DatasetArrays, regime: str, d_sae: int, costs=None
+):
+    """{cell key: outcomes} of one engine on one dataset's regime, from encoded latents; each
+    cell's (training rows, CPU seconds) appended to ``costs`` when given."""
     Z, Z_ood = latents
     ks = sae_k_values(protocol.sae_probe, regime, d_sae)
     found = {}
     for split in dataset_cells(item.data, item.ood, protocol, [regime]):
+        started = time.process_time()
         Z_train, Z_test = cell_rows(split, Z, Z_ood)
         plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
         y, y_test = split.train_labels, split.test_labels
@@ -65,13 +80,21 @@ def run_cells(engine: str, protocol, latents, item: DatasetArrays, regime: str, 
         else:
             search = SAEProbeSearch(protocol.sae_probe, ks)
             found[split.cell.key] = search.run(Z_train, y, Z_test, y_test, plan)
+        if costs is not None:
+            costs.append((len(split.train), time.process_time() - started))
     return found
 
 
-def run_regime(engine: str, protocol, sae: LoadedSAE, item: DatasetArrays, regime: str):  # type: ignore[no-untyped-def]
+def run_regime(  # type: ignore[no-untyped-def]
+    engine: str, protocol, sae: LoadedSAE, item: DatasetArrays, regime: str, costs=None
+):
     """(CPU seconds, {cell key: outcomes}): encoding and probing one dataset's regime."""
     started = time.process_time()
-    found = run_cells(engine, protocol, encode(engine, sae, item), item, regime, sae.d_sae)
+    latents = encode(engine, sae, item, regime, protocol)
+    encoded = time.process_time()
+    found = run_cells(engine, protocol, latents, item, regime, sae.d_sae, costs)
+    if costs is not None:
+        costs.append((0, encoded - started))  # n_train 0: the regime's encoding
     return time.process_time() - started, found
 
 
@@ -98,6 +121,9 @@ def main() -> None:
     parser.add_argument("--regimes", nargs="+", default=LAST_TOKEN)
     parser.add_argument("--engines", nargs="+", default=["reference", "lean"])
     parser.add_argument("--check", action="store_true", help="compare lean cells with records")
+    parser.add_argument(
+        "--cells-json", type=Path, help="write the last engine's per-cell CPU seconds here"
+    )
     args = parser.parse_args()
 
     protocol = load_protocol("v1")
@@ -116,19 +142,23 @@ def main() -> None:
     )
     print("|---|---|---|---:|" + "---:|" * len(args.engines) + "---:|---:|")
     totals = dict.fromkeys(args.engines, 0.0)
+    measured: list[dict[str, object]] = []
     for dataset in args.datasets:
-        (item,) = load_suite_arrays(ctx, select_suite("demo", [dataset]))
+        suite = select_suite("demo", [dataset])
+        (item,) = load_suite_arrays(ctx, suite, all_tokens="multitoken" in args.regimes)
         for arm, model in arms.items():
             for regime in args.regimes:
                 if regime == "covariate_shift" and item.ood is None:
                     continue
-                seconds, found = {}, {}
+                seconds, found, costs = {}, {}, []
                 with threadpool_limits(limits=1):
                     for engine in args.engines:
+                        costs.clear()
                         seconds[engine], found[engine] = run_regime(
-                            engine, protocol, model, item, regime
+                            engine, protocol, model, item, regime, costs
                         )
                         totals[engine] += seconds[engine]
+                measured += cell_costs(dataset, arm, regime, costs)
                 last = found[args.engines[-1]]
                 bad = mismatches(last, results / arm, item, regime) if args.check else "-"
                 ratio = seconds[args.engines[0]] / max(seconds[args.engines[-1]], 1e-9)
@@ -138,6 +168,16 @@ def main() -> None:
     cols = " | ".join(f"{totals[e]:.1f}" for e in args.engines)
     ratio = totals[args.engines[0]] / max(totals[args.engines[-1]], 1e-9)
     print(f"| **total** | | | | {cols} | {ratio:.1f}x | |")
+    if args.cells_json:
+        args.cells_json.write_text(json.dumps(measured, indent=1))
+
+
+def cell_costs(dataset: str, arm: str, regime: str, costs) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """Rows for benchmarks/full_suite.py: one per cell, and one (n_train 0) per encoding."""
+    return [
+        {"dataset": dataset, "method": arm, "regime": regime, "n_train": n, "cpu_s": seconds}
+        for n, seconds in costs
+    ]
 
 
 if __name__ == "__main__":

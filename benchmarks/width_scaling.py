@@ -61,7 +61,7 @@ def one_width(width: int, engine: str, dataset: str, regime: str) -> dict[str, f
         sae = load_sae_folder(random_topk(width, Path(folder)))
     with threadpool_limits(limits=1):
         before = resource.getrusage(resource.RUSAGE_SELF)
-        latents = encode(engine, sae, item)
+        latents = encode(engine, sae, item, regime, protocol)
         encoded = resource.getrusage(resource.RUSAGE_SELF)
         found = run_cells(engine, protocol, latents, item, regime, width)
         after = resource.getrusage(resource.RUSAGE_SELF)

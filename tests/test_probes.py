@@ -103,6 +103,48 @@ def test_xgboost_equals_xgboost(problem) -> None:  # type: ignore[no-untyped-def
     np.testing.assert_allclose(scores(ours, X_test), scores(reference, X_test), atol=1e-6)
 
 
+def reference_scores(family: str, params: dict, X, y, X_val) -> np.ndarray:  # type: ignore[no-untyped-def, type-arg]
+    """The library's own estimator for one candidate, fit alone on the fold's rows."""
+    import xgboost
+
+    if family == "pca":
+        k = min(params["n_components"], *X.shape)
+        steps = [StandardScaler(), PCA(k, svd_solver="full"), LogisticRegression(max_iter=1000)]
+        return make_pipeline(*steps).fit(X, y).predict_proba(X_val)[:, 1]
+    if family == "knn":
+        k = min(params["n_neighbors"], len(X))
+        model = make_pipeline(StandardScaler(), KNeighborsClassifier(k))
+        return model.fit(X, y).predict_proba(X_val)[:, 1]
+    config = {key: value for key, value in params.items() if key != "max_bin"}
+    model = xgboost.XGBClassifier(
+        **config, tree_method="hist", max_bin=params["max_bin"], n_jobs=1, eval_metric="logloss"
+    )
+    return model.fit(X, y).predict_proba(X_val)[:, 1]
+
+
+@pytest.mark.parametrize("family", ["pca", "knn", "xgboost"])
+@pytest.mark.parametrize("n", [9, 60, 200])
+def test_a_fold_shared_by_every_candidate_scores_each_as_a_fit_alone(problem, family, n) -> None:  # type: ignore[no-untyped-def]
+    """One SVD, one neighbour search or one quantile matrix per fold: every candidate's
+    validation scores equal, bit for bit, the library's estimator fit on that fold alone, and
+    the probe's own single fit."""
+    X, y, X_val = problem
+    X, y = X[:n], y[:n]
+    (chosen,) = baseline_families(V1, (family,))
+    candidates = (
+        chosen.candidates(n, X.shape[1])[:4]
+        if family == "xgboost"
+        else (chosen.candidates(n, X.shape[1]))
+    )
+    shared = chosen.build.candidate_scores(candidates, X, y, X_val)
+    assert len(shared) == len(candidates) > 1
+    for params, scores in zip(candidates, shared, strict=True):
+        alone = chosen.estimator(params).fit(X, y).decision_scores(X_val)
+        np.testing.assert_array_equal(scores, alone)
+        reference = reference_scores(family, params, X, y, X_val)
+        np.testing.assert_allclose(scores, reference, rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("n", [10, 60, 200])
 def test_logistic_search_matches_grid_search_on_the_same_folds(problem, n: int) -> None:  # type: ignore[no-untyped-def]
     X, y, _ = problem

@@ -114,26 +114,6 @@ def test_a_record_from_another_run_is_not_extended(tmp_path: Path) -> None:
         run_job(Job(path, other, [split(4)], result), lambda: None)
 
 
-def test_a_runner_prepares_only_the_pending_cells_once(tmp_path: Path) -> None:
-    path = tmp_path / "1_x" / "scarcity.json"
-    cells = [split(n) for n in (4, 8, 16)]
-    run_job(Job(path, header(), cells[:1], result), lambda: None)
-    prepared: list[list[float]] = []
-
-    class Batched:
-        def __call__(self, split_: CellSplit):  # type: ignore[no-untyped-def]
-            raise AssertionError("the prepared runner must be used")
-
-        def prepare(self, pending: list[CellSplit]):  # type: ignore[no-untyped-def]
-            prepared.append([s.cell.level for s in pending])  # type: ignore[misc]
-            return result
-
-    record = run_job(Job(path, header(), cells, Batched()), lambda: None)
-    assert prepared == [[8.0, 16.0]]
-    assert [c.level for c in record.cells] == [4.0, 8.0, 16.0]
-    assert all(c.seconds is not None for c in record.cells)
-
-
 def with_method(name: str):  # type: ignore[no-untyped-def]
     """A runner whose cells hold one method called ``name``."""
 

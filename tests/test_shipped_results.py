@@ -67,7 +67,7 @@ def test_recomputed_cells_match_the_shipped_records(
     by_key = {cell.key: cell for cell in shipped.cells}
     sae = load_sae_folder(SUBMISSION / "sae")
     hook = Hook.parse(EMBEDDED[DEFAULT_MODEL].default_hook)
-    ctx = RunContext(ModelRef(DEFAULT_MODEL, Path(), "-"), hook, PROTOCOL, engine="sklearn")
+    ctx = RunContext(ModelRef(DEFAULT_MODEL, Path(), "-"), hook, PROTOCOL)
     ks = sae_k_values(PROTOCOL.sae_probe, regime, sae.d_sae)
     reference = {key: stand_in_baseline(cell) for key, cell in by_key.items()}
     latents_ood = sae.encode_sparse(arrays.X_ood) if arrays.X_ood is not None else None

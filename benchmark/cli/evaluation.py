@@ -53,13 +53,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dtype", choices=sorted(DTYPE_NAMES), default="bf16")
     parser.add_argument("--device", default="cpu")
     parser.add_argument(
-        "--engine",
-        choices=["auto", "batched", "sklearn"],
-        default="auto",
-        help="logistic-probe solver: batched torch or scikit-learn (auto: scikit-learn, measured "
-        "faster and the reference)",
-    )
-    parser.add_argument(
         "--workers",
         type=int,
         default=default_workers(),
@@ -103,7 +96,6 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         protocol=args.protocol,
         dtype=args.dtype,
         device=args.device,
-        engine=args.engine,
         workers=args.workers,
         progress=not args.no_progress,
         source=source_from_args(args),

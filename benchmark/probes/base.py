@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +13,6 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 Params = dict[str, Any]
-# (X, y, plan, candidates) -> the search as one batched validation problem (batched_search)
-BatchedValidation = Callable[[np.ndarray, np.ndarray, Any, list[Params]], Any]
 
 
 class BinaryProbe(ClassifierMixin, BaseEstimator):
@@ -24,7 +22,22 @@ class BinaryProbe(ClassifierMixin, BaseEstimator):
     ``classes_[1]``).
     """
 
+    @classmethod
+    def candidate_scores(
+        cls, candidates: Sequence[Params], X_fit: np.ndarray, y_fit: np.ndarray, X_val: np.ndarray
+    ) -> list[np.ndarray]:
+        """Each candidate fit on ``(X_fit, y_fit)``, scoring ``X_val``: one validation fold of a
+        search. Families whose candidates share work (one SVD, one neighbour search) override
+        this; an override must return exactly, bit for bit, what this loop returns."""
+        return [cls(**params).fit(X_fit, y_fit).decision_scores(X_val) for params in candidates]
+
     def fit(self, X: np.ndarray, y: np.ndarray) -> BinaryProbe:
+        X, y01 = self._checked_fit_inputs(X, y)
+        self._fit(X, y01)
+        return self
+
+    def _checked_fit_inputs(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Validated float64 rows and 0/1 labels; records ``classes_`` and the input width."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         target = type_of_target(y, input_name="y", raise_unknown=True)
@@ -35,8 +48,7 @@ class BinaryProbe(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("a binary probe needs both classes; y has only one class")
-        self._fit(X, (y == self.classes_[1]).astype(np.int64))
-        return self
+        return X, (y == self.classes_[1]).astype(np.int64)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "classes_")
@@ -80,10 +92,9 @@ class Family:
     """
 
     name: str
-    build: Callable[..., BinaryProbe]
+    build: type[BinaryProbe]
     candidates: Callable[[int, int], list[Params]]
     defaults: Params = field(default_factory=dict)
-    batched: BatchedValidation | None = None
 
     def estimator(self, params: Params) -> BinaryProbe:
         return self.build(**params)

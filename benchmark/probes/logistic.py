@@ -9,9 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 from benchmark.probes.base import BinaryProbe, Family, Params
-from benchmark.probes.batched_search import ValidationProblem, logistic_problem
 from benchmark.protocols.protocol import LogisticRules
-from benchmark.selection import ValidationPlan
 
 INTERCEPT_SCALING = 10_000.0
 
@@ -73,14 +71,9 @@ def logistic_family(rules: LogisticRules) -> Family:
     def candidates(_n_fit: int, _n_features: int) -> list[Params]:
         return [{**fixed, "C": C} for C in rules.C]
 
-    def batched(
-        X: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params]
-    ) -> ValidationProblem:
-        return logistic_problem(X, y, plan, [c["C"] for c in grid], rules.standardize)
-
     fixed: Params = {
         "standardize": rules.standardize,
         "max_iter": rules.max_iter,
         "tol": rules.tol,
     }
-    return Family("logistic", LogisticProbe, candidates, defaults=fixed, batched=batched)
+    return Family("logistic", LogisticProbe, candidates, defaults=fixed)

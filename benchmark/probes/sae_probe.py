@@ -18,10 +18,8 @@ import numpy as np
 from scipy import sparse
 
 from benchmark.probes.base import BinaryProbe, Family, Params
-from benchmark.probes.batched_search import ValidationProblem
 from benchmark.probes.logistic import LogisticProbe
 from benchmark.protocols.protocol import SAEProbeRules
-from benchmark.selection import ValidationPlan
 
 EPSILON = 1e-6
 
@@ -108,17 +106,7 @@ def sae_family(
     def candidates(_n_fit: int, _n_features: int) -> list[Params]:
         return [{**fixed, "C": C} for C in rules.C]
 
-    def batched(
-        Z: np.ndarray, y: np.ndarray, plan: ValidationPlan, grid: list[Params]
-    ) -> ValidationProblem:
-        latents = [fold_latents(Z, y, fold.fit, k, fixed_latents) for fold in plan.folds]
-        designs = [
-            fold_design(Z[:, chosen], fold.fit, rules.scale == "rms")
-            for chosen, fold in zip(latents, plan.folds, strict=True)
-        ]
-        return ValidationProblem(designs, y, plan, [c["C"] for c in grid], rules.penalty)
-
-    return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed, batched=batched)
+    return Family(f"sae_k{k}", SAEProbe, candidates, defaults=fixed)
 
 
 def sae_families(
@@ -128,20 +116,6 @@ def sae_families(
     ``rank_within_folds`` (the original), all of them keep the ranking of all training rows."""
     ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
     return [sae_family(rules, k, ranked) for k in ks]
-
-
-def fold_design(kept: np.ndarray, fit: np.ndarray, scale: bool) -> np.ndarray:
-    """The kept latents of all rows, divided by their RMS on the fold's fitting rows if scaled."""
-    return kept / latent_rms(kept[fit]) if scale else kept
-
-
-def fold_latents(
-    Z: np.ndarray, y: np.ndarray, fit: np.ndarray, k: int, fixed: tuple[int, ...] | None
-) -> np.ndarray:
-    """The top-k latents as the probe's fit would choose them on this fold's fitting rows."""
-    if fixed is not None:
-        return np.asarray(fixed[:k])
-    return rank_latents(Z[fit], y[fit])[:k]
 
 
 def sae_k_values(rules: SAEProbeRules, regime: str, d_sae: int) -> list[int]:

@@ -1,32 +1,21 @@
-"""Select each probe family's hyper-parameters on validation folds (one family on one cell, or
-many families and cells at once with the batched engine), refit, score the test rows."""
+"""Select each probe family's hyper-parameters on validation folds, refit, score the test rows.
+
+There is one engine: scikit-learn's (and XGBoost's) estimators, with the work a fold's
+candidates share done once (``BinaryProbe.candidate_scores``). A batched torch engine (every C,
+fold and cell of a regime in one solve) was retired: on the reference TopK SAE's arm it took
+9.7x the CPU of the lean SAE search on 5_hist_fig_ismale's scarcity cells (95.8 s against
+9.9 s) and chose different parameters (benchmarks of the change that removed it)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from benchmark.probes.base import Family, Params
-from benchmark.probes.batched_search import ValidationProblem, solve_problems
 from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
-
-Engine = Literal["batched", "sklearn"]
-EngineChoice = Literal["auto", "batched", "sklearn"]
-
-
-def resolve_engine(choice: EngineChoice, device: str) -> Engine:
-    """``auto`` is scikit-learn on every device, as measured (benchmarks/probing_engines.py,
-    one demo dataset through the five last-token regimes with the reference TopK SAE, 2 CPU
-    cores): 5.0x faster than one batched solve per cell and 5.5x faster than one per regime.
-    ``batched`` stays selectable; ``device`` is kept for when a CUDA measurement shows the
-    batched engine faster."""
-    del device
-    return "sklearn" if choice == "auto" else choice
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,11 +46,12 @@ def outcome(
     )
 
 
-def validation_auc(
-    family: Family, params: Params, X: np.ndarray, y: np.ndarray, fold: Fold
-) -> float:
-    model = family.estimator(params).fit(X[fold.fit], y[fold.fit])
-    return fold_auc(y[fold.val], model.decision_scores(X[fold.val]))
+def fold_aucs(
+    family: Family, candidates: list[Params], X: np.ndarray, y: np.ndarray, fold: Fold
+) -> list[float]:
+    """The validation AUC of every candidate on one fold."""
+    scores = family.build.candidate_scores(candidates, X[fold.fit], y[fold.fit], X[fold.val])
+    return [fold_auc(y[fold.val], candidate) for candidate in scores]
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,55 +68,30 @@ class Search:
         n_fit = min(len(fold.fit) for fold in self.plan.folds)
         return self.family.candidates(n_fit, self.X.shape[1])
 
-    def problem(self) -> ValidationProblem:
-        """The search as one problem for the batched engine."""
-        if self.family.batched is None:
-            raise ValueError(f"{self.family.name} has no batched form")
-        return self.family.batched(self.X, self.y, self.plan, self.candidates)
+    def validation_aucs(self) -> np.ndarray:
+        """[candidates, folds]: every candidate fit on each fold."""
+        per_fold = [
+            fold_aucs(self.family, self.candidates, self.X, self.y, fold)
+            for fold in self.plan.folds
+        ]
+        # C order, as select_best's mean over folds has always summed it (numpy's pairwise
+        # sum rounds differently over a strided axis)
+        return np.ascontiguousarray(np.array(per_fold).T)
 
-    def sklearn_aucs(self) -> np.ndarray:
-        """[candidates, folds]: one estimator per candidate and fold."""
-        return np.array(
-            [
-                [validation_auc(self.family, c, self.X, self.y, fold) for fold in self.plan.folds]
-                for c in self.candidates
-            ]
-        )
-
-
-def choose_all(
-    searches: Sequence[Search], engine: Engine = "sklearn", device: str = "cpu"
-) -> list[tuple[Params, float]]:
-    """The best candidate of each search by mean validation AUC, or the defaults when there is
-    no search. With the batched engine, the searches of every family that has a batched form
-    (e.g. all k values of a cell, or all cells of a regime) are solved together."""
-    batched = [
-        i
-        for i, s in enumerate(searches)
-        if engine == "batched" and s.family.batched is not None and s.plan.searches
-    ]
-    problems = [searches[i].problem() for i in batched]
-    aucs = dict(zip(batched, solve_problems(problems, device), strict=True))
-    chosen = []
-    for index, search in enumerate(searches):
-        if not search.plan.searches:
-            chosen.append((search.family.defaults, float("nan")))
-            continue
-        selection = select_best(aucs[index] if index in aucs else search.sklearn_aucs())
-        chosen.append((search.candidates[selection.best], selection.val_auc))
-    return chosen
+    def choose(self) -> tuple[Params, float]:
+        """The candidate with the best mean validation AUC (the first of equals), or the
+        family's defaults when the cell is too small to search (validation AUC NaN)."""
+        if not self.plan.searches:
+            return self.family.defaults, float("nan")
+        selection = select_best(self.validation_aucs())
+        return self.candidates[selection.best], selection.val_auc
 
 
 def choose_params(
-    family: Family,
-    X: np.ndarray,
-    y: np.ndarray,
-    plan: ValidationPlan,
-    engine: Engine = "sklearn",
-    device: str = "cpu",
+    family: Family, X: np.ndarray, y: np.ndarray, plan: ValidationPlan
 ) -> tuple[Params, float]:
-    """The best candidate of one family on one cell (see ``choose_all``)."""
-    return choose_all([Search(family, X, y, plan)], engine, device)[0]
+    """The best candidate of one family on one cell (see ``Search.choose``)."""
+    return Search(family, X, y, plan).choose()
 
 
 def refit_and_score(

@@ -6,7 +6,7 @@ executor's workers are spawned."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -14,24 +14,16 @@ from scipy import sparse
 
 from benchmark.errors import SaeprobeError
 from benchmark.probes.attention import run_attention
-from benchmark.probes.base import Family, Params
+from benchmark.probes.base import Family
 from benchmark.probes.registry import baseline_families
-from benchmark.probes.sae_probe import sae_families
 from benchmark.probes.sae_search import SAEProbeSearch
-from benchmark.probes.search import (
-    EngineChoice,
-    ProbeOutcome,
-    Search,
-    choose_all,
-    refit_and_score,
-    resolve_engine,
-)
+from benchmark.probes.search import ProbeOutcome, Search, refit_and_score
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import CellSplit
 from benchmark.results.comparisons import Scored, quiver
 from benchmark.results.schema import CellResult, MethodResult, QuiverResult
 from benchmark.run.context import DatasetArrays, RunContext
-from benchmark.selection import Strategy, ValidationPlan, plan_validation
+from benchmark.selection import Strategy, plan_validation
 
 Rows = TypeVar("Rows", np.ndarray, sparse.csr_matrix)
 
@@ -59,21 +51,16 @@ def run_families(
     X_train: np.ndarray,
     X_test: np.ndarray,
     protocol: Protocol,
-    device: str = "cpu",
-    engine: EngineChoice = "auto",
-    chosen: Sequence[tuple[Params, float]] | None = None,
 ) -> tuple[list[ProbeOutcome], Strategy]:
-    """Select, refit and score every family on one cell. ``chosen`` holds selections already
-    made (e.g. in one batched solve over many cells); without it the cell's searches run here,
-    batched together under the batched engine."""
+    """Select, refit and score every family on one cell."""
     plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
-    if chosen is None:
-        searches = [Search(family, X_train, split.train_labels, plan) for family in families]
-        chosen = choose_all(searches, resolve_engine(engine, device), device)
     outcomes = [
-        refit_and_score(family, choice, X_train, split.train_labels, X_test, split.test_labels)
-        for family, choice in zip(families, chosen, strict=True)
-    ]
+        refit_and_score(
+            family, Search(family, X_train, split.train_labels, plan).choose(), X_train,
+            split.train_labels, X_test, split.test_labels,
+        )
+        for family in families
+    ]  # fmt: skip
     return outcomes, plan.strategy
 
 
@@ -125,9 +112,7 @@ def baseline_cell(
 ) -> tuple[CellResult, dict[str, np.ndarray]]:
     families = baseline_families(ctx.protocol, names)  # closures do not pickle: built per cell
     X_train, X_test = cell_matrices(split, item.X, item.X_ood)
-    outcomes, strategy = run_families(
-        families, split, X_train, X_test, ctx.protocol, ctx.device, ctx.engine
-    )
+    outcomes, strategy = run_families(families, split, X_train, X_test, ctx.protocol)
     if split.cell.regime == "multitoken":
         outcomes.append(attention_outcome(item, split, ctx.protocol))
     return base_cell_result(split, strategy, outcomes), cell_scores(split, outcomes)
@@ -147,66 +132,20 @@ def attention_outcome(item: DatasetArrays, split: CellSplit, protocol: Protocol)
 class SAECells:
     """The SAE arm's runner for one (dataset, regime): the probes of every k on each cell, and
     the quiver against the stored baseline cell. Latents are CSR (rows x L0 entries, whatever
-    the width). Under scikit-learn, each cell runs the lean ``SAEProbeSearch``; under the
-    batched engine, ``prepare`` selects C for all pending cells and k values in one batched
-    solve (run_job calls it), on dense copies of each cell's rows."""
+    the width); each cell runs the lean ``SAEProbeSearch``."""
 
     ctx: RunContext
     latents: sparse.csr_matrix
     latents_ood: sparse.csr_matrix | None
     ks: Sequence[int]
     reference: dict[str, CellResult]
-    chosen: dict[str, list[tuple[Params, float]]] | None = None
-
-    @property
-    def batched(self) -> bool:
-        return resolve_engine(self.ctx.engine, self.ctx.device) == "batched"
-
-    def cell_latents(self, split: CellSplit) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-        return cell_rows(split, self.latents, self.latents_ood)
-
-    def families(self, split: CellSplit, Z_train: np.ndarray) -> list[Family]:
-        return sae_families(self.ctx.protocol.sae_probe, self.ks, Z_train, split.train_labels)
-
-    def searches(self, split: CellSplit) -> list[Search]:
-        Z_train = self.cell_latents(split)[0].toarray().astype(np.float64)
-        plan = plan_validation(split.train_labels, self.ctx.protocol.selection, split.cell.seed)
-        return [
-            Search(family, Z_train, split.train_labels, plan)
-            for family in self.families(split, Z_train)
-        ]
-
-    def prepare(self, splits: Sequence[CellSplit]) -> SAECells:
-        if not self.batched:
-            return self
-        per_cell = [self.searches(split) for split in splits]
-        flat = choose_all(
-            [s for searches in per_cell for s in searches], "batched", self.ctx.device
-        )
-        chosen, start = {}, 0
-        for split, searches in zip(splits, per_cell, strict=True):
-            chosen[split.cell.key] = flat[start : start + len(searches)]
-            start += len(searches)
-        return replace(self, chosen=chosen)
 
     def __call__(self, split: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
         plan = plan_validation(split.train_labels, self.ctx.protocol.selection, split.cell.seed)
-        outcomes = self.batched_outcomes(split) if self.batched else self.lean_outcomes(split, plan)
-        return quivered(self.ctx, split, outcomes, plan.strategy, self.reference[split.cell.key])
-
-    def lean_outcomes(self, split: CellSplit, plan: ValidationPlan) -> list[ProbeOutcome]:
-        Z_train, Z_test = self.cell_latents(split)
+        Z_train, Z_test = cell_rows(split, self.latents, self.latents_ood)
         search = SAEProbeSearch(self.ctx.protocol.sae_probe, self.ks)
-        return search.run(Z_train, split.train_labels, Z_test, split.test_labels, plan)
-
-    def batched_outcomes(self, split: CellSplit) -> list[ProbeOutcome]:
-        Z_train, Z_test = (Z.toarray().astype(np.float64) for Z in self.cell_latents(split))
-        chosen = self.chosen.get(split.cell.key) if self.chosen is not None else None
-        outcomes, _ = run_families(
-            self.families(split, Z_train), split, Z_train, Z_test, self.ctx.protocol,
-            self.ctx.device, self.ctx.engine, chosen,
-        )  # fmt: skip
-        return outcomes
+        outcomes = search.run(Z_train, split.train_labels, Z_test, split.test_labels, plan)
+        return quivered(self.ctx, split, outcomes, plan.strategy, self.reference[split.cell.key])
 
 
 def quivered(

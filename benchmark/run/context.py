@@ -1,4 +1,4 @@
-"""What a run works on: its context (model, hook, protocol, engine, workers) and each dataset's
+"""What a run works on: its context (model, hook, protocol, workers) and each dataset's
 rows and activations, loaded from the activation store (extracted first when new)."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from benchmark.activations.pipeline import (
     space_for,
 )
 from benchmark.activations.store import ActivationStore
-from benchmark.probes.search import EngineChoice
 from benchmark.protocols.protocol import Protocol
 from benchmark.ragged import Ragged
 from benchmark.results.provenance import harness_commit, package_versions
@@ -36,7 +35,6 @@ class RunContext:
     dtype: str = "bf16"
     device: str = "cpu"
     progress: bool = True
-    engine: EngineChoice = "auto"
     workers: int = 1
 
     @property

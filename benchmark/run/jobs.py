@@ -51,12 +51,11 @@ def run_job(job: Job, on_cell: Callable[[], object]) -> ResultRecord:
     pending = [split for split in job.cells if split.cell.key not in done]
     for _ in range(len(job.cells) - len(pending)):
         on_cell()
-    run_cell, shared = prepared(job.runner, pending)
     for split in pending:
         started = time.perf_counter()
         with threadpool_limits(limits=1):
-            result, new_scores = run_cell(split)
-        result.seconds = round(time.perf_counter() - started + shared, 3)
+            result, new_scores = job.runner(split)
+        result.seconds = round(time.perf_counter() - started, 3)
         record.cells = merged(record.cells, result)
         scores.update(new_scores)
         save_record(path, record, scores)
@@ -77,19 +76,6 @@ def merged(cells: list[CellResult], result: CellResult) -> list[CellResult]:
             result.methods = [*result.methods, *kept]
             return [*cells[:index], result, *cells[index + 1 :]]
     return [*cells, result]
-
-
-def prepared(run_cell: CellRunner, pending: Sequence[CellSplit]) -> tuple[CellRunner, float]:
-    """A runner with an optional ``prepare(splits)`` does work shared by all pending cells at
-    once (the batched engine's selection over a whole regime); each cell's recorded seconds
-    carry an equal share of that time."""
-    prepare = getattr(run_cell, "prepare", None)
-    if prepare is None or not pending:
-        return run_cell, 0.0
-    started = time.perf_counter()
-    with threadpool_limits(limits=1):
-        ready = prepare(pending)
-    return ready, (time.perf_counter() - started) / len(pending)
 
 
 def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> None:

@@ -14,7 +14,6 @@ from benchmark.activations.models import hidden_size, resolve_model
 from benchmark.errors import SaeprobeError
 from benchmark.paths import cache_root
 from benchmark.probes.registry import BASELINES
-from benchmark.probes.search import EngineChoice
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
 from benchmark.regimes.cells import RegimeName
 from benchmark.regimes.generate import parse_regimes
@@ -37,7 +36,7 @@ from datasets_registry.suites import get_suite, select_suite
 @dataclass(frozen=True)
 class RunOptions:
     """What to probe and how: the model and hook, the datasets and regimes, the protocol, and
-    the machinery (dtype, device, engine, workers)."""
+    the machinery (dtype, device, workers)."""
 
     model: str = DEFAULT_MODEL
     model_revision: str | None = None
@@ -48,7 +47,6 @@ class RunOptions:
     protocol: str = DEFAULT_PROTOCOL
     dtype: str = "bf16"
     device: str = "cpu"
-    engine: EngineChoice = "auto"
     workers: int = 1
     progress: bool = True
     source: DataSource = PACKAGED
@@ -150,7 +148,6 @@ def run_context(run: RunOptions, hook: str | None) -> RunContext:
         dtype=run.dtype,
         device=run.device,
         progress=run.progress,
-        engine=run.engine,
         workers=run.workers,
     )
 
