@@ -56,7 +56,18 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         default=default_workers(),
-        help="worker processes, one BLAS thread each (default: the usable CPUs, %(default)s)",
+        help="worker processes, one BLAS thread each (default: the usable CPUs, %(default)s); "
+        "with --executor ray and no --ray-address, the CPUs of the local Ray instance",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="local worker processes, or Ray tasks (pip install 'saeprobe[ray]')",
+    )
+    parser.add_argument(
+        "--ray-address",
+        help="a running Ray cluster (e.g. ray://head:10001 or auto); default: start a local one",
     )
     parser.add_argument("--no-progress", action="store_true")
     add_source_options(parser)
@@ -97,6 +108,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         dtype=args.dtype,
         device=args.device,
         workers=args.workers,
+        executor=args.executor,
+        ray_address=args.ray_address,
         progress=not args.no_progress,
         source=source_from_args(args),
     )

@@ -49,7 +49,8 @@ def run_arm(
     sae: tuple[str, str] | None = None,
     methods: Callable[[RegimeName], frozenset[str]] = lambda _regime: frozenset(),
 ) -> Records:
-    """Run one arm over every (dataset, regime) job on ``ctx.workers`` processes;
+    """Run one arm over every (dataset, regime) job on ``ctx.workers`` processes (local
+    processes, or Ray tasks under ``ctx.executor == "ray"``);
     ``runners(item)`` prepares a dataset once (e.g. encodes its SAE latents) and returns the
     picklable cell runner of each regime; a recorded cell counts as done only when it holds
     every one of ``methods(regime)``."""
@@ -71,6 +72,10 @@ def run_arm(
         ]
     bars = regime_bars(count_by_regime(plan, regimes), ctx.progress, arm)
     try:
+        if ctx.executor == "ray":
+            from benchmark.run.ray_executor import execute_on_ray
+
+            return execute_on_ray(jobs, ctx.workers, bars, ctx.ray_address)
         return execute(jobs, ctx.workers, bars)
     finally:
         for bar in bars.values():

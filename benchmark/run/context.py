@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
@@ -26,6 +27,8 @@ from datasets_registry.load import PACKAGED, DataSource
 from datasets_registry.rows import LabeledPrompts
 from datasets_registry.suites import Suite, iter_suite_data
 
+Executor = Literal["local", "ray"]
+
 
 @dataclass(frozen=True)
 class RunContext:
@@ -36,6 +39,8 @@ class RunContext:
     device: str = "cpu"
     progress: bool = True
     workers: int = 1
+    executor: Executor = "local"
+    ray_address: str | None = None  # with the Ray executor: a running cluster, else a local one
 
     @property
     def settings(self) -> ExtractionSettings:

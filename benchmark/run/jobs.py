@@ -39,28 +39,58 @@ class Job:
         return self.header.dataset, self.header.regime
 
 
+@dataclass
+class JobRecord:
+    """A job's record as it grows: what is already complete, and each new cell saved (scores,
+    then the record, each atomically) as soon as it is merged. Whatever schedules the cells,
+    only this writes the job's files, so two workers never race on a record."""
+
+    job: Job
+    record: ResultRecord
+    scores: dict[str, np.ndarray]
+
+    @classmethod
+    def open(cls, job: Job) -> JobRecord:
+        record = load_record(job.path) or job.header
+        check_same_run(job.path, record, job.header)
+        return cls(job, record, load_scores(job.path))
+
+    def pending(self) -> list[CellSplit]:
+        """The job's cells not complete in the record: missing, or missing one of the job's
+        methods (e.g. a baseline family run later)."""
+        done = {c.key for c in self.record.cells if self.job.methods <= methods_of(c)}
+        return [split for split in self.job.cells if split.cell.key not in done]
+
+    def add(self, result: CellResult, scores: dict[str, np.ndarray]) -> None:
+        """Merge a finished cell and save. Cells stay in the job's order, whatever order they
+        finish in (cells the job does not plan keep their places, first)."""
+        order = {split.cell.key: index for index, split in enumerate(self.job.cells)}
+        cells = merged(self.record.cells, result)
+        self.record.cells = sorted(cells, key=lambda cell: order.get(cell.key, -1))
+        self.scores.update(scores)
+        save_record(self.job.path, self.record, self.scores)
+
+
+def run_cell(runner: CellRunner, split: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
+    """One cell on one BLAS thread, its wall seconds recorded."""
+    started = time.perf_counter()
+    with threadpool_limits(limits=1):
+        result, scores = runner(split)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result, scores
+
+
 def run_job(job: Job, on_cell: Callable[[], object]) -> ResultRecord:
-    """Run the job's cells not yet complete in its record (missing, or missing one of the
-    job's methods, e.g. a baseline family run later); save after each one and call ``on_cell``
-    for every cell, finished now or before."""
-    path, header = job.path, job.header
-    record = load_record(path) or header
-    check_same_run(path, record, header)
-    scores = load_scores(path)
-    done = {cell.key for cell in record.cells if job.methods <= methods_of(cell)}
-    pending = [split for split in job.cells if split.cell.key not in done]
+    """Run the job's cells not yet complete in its record, saving after each one, and call
+    ``on_cell`` for every cell, finished now or before."""
+    progress = JobRecord.open(job)
+    pending = progress.pending()
     for _ in range(len(job.cells) - len(pending)):
         on_cell()
     for split in pending:
-        started = time.perf_counter()
-        with threadpool_limits(limits=1):
-            result, new_scores = job.runner(split)
-        result.seconds = round(time.perf_counter() - started, 3)
-        record.cells = merged(record.cells, result)
-        scores.update(new_scores)
-        save_record(path, record, scores)
+        progress.add(*run_cell(job.runner, split))
         on_cell()
-    return record
+    return progress.record
 
 
 def methods_of(cell: CellResult) -> set[str]:

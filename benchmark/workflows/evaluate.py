@@ -21,7 +21,7 @@ from benchmark.results.comparisons import mean_quiver_deltas
 from benchmark.results.schema import SAE_ARMS
 from benchmark.results.store import baselines_dir, results_dir
 from benchmark.run.arms import Records, finished_records, run_baselines, run_sae
-from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
+from benchmark.run.context import DatasetArrays, Executor, RunContext, load_suite_arrays
 from benchmark.saes.cfg import CFG_FILE, read_sae_cfg
 from benchmark.saes.control import cached_control
 from benchmark.saes.load import LoadedSAE, load_sae_folder
@@ -36,7 +36,7 @@ from datasets_registry.suites import get_suite, select_suite
 @dataclass(frozen=True)
 class RunOptions:
     """What to probe and how: the model and hook, the datasets and regimes, the protocol, and
-    the machinery (dtype, device, workers)."""
+    the machinery (dtype, device, workers, executor)."""
 
     model: str = DEFAULT_MODEL
     model_revision: str | None = None
@@ -48,12 +48,20 @@ class RunOptions:
     dtype: str = "bf16"
     device: str = "cpu"
     workers: int = 1
+    executor: Executor = "local"
+    ray_address: str | None = None
     progress: bool = True
     source: DataSource = PACKAGED
 
     def __post_init__(self) -> None:  # fail before any activation is loaded
         if self.workers < 1:
             raise SaeprobeError(f"--workers must be at least 1, got {self.workers}")
+        if self.ray_address is not None and self.executor != "ray":
+            raise SaeprobeError("--ray-address needs --executor ray")
+        if self.executor == "ray":
+            from benchmark.run.ray_executor import import_ray
+
+            import_ray()  # a missing Ray fails here, not after the activations are loaded
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,8 @@ def run_context(run: RunOptions, hook: str | None) -> RunContext:
         device=run.device,
         progress=run.progress,
         workers=run.workers,
+        executor=run.executor,
+        ray_address=run.ray_address,
     )
 
 
