@@ -13,6 +13,7 @@ from benchmark.cli import (
     datasets,
     evaluation,
     leaderboard,
+    plan,
     protocols,
     reference,
     results,
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     submissions.register(groups)
     reference.register(groups)
     leaderboard.register(groups)
+    plan.register(groups)
     return parser
 
 
