@@ -60,12 +60,14 @@ class LoadedSAE:
         if activations.ndim != 2 or activations.shape[1] != self.d_in:
             raise SAELoadError(f"SAE expects inputs of width {self.d_in}, got {activations.shape}")
         parts = []
+        device = self.sae.W_enc.device  # the SAE's (--device): inputs go there, latents come back
         with torch.no_grad():
             for start in range(0, len(activations), batch_size):
                 chunk = torch.from_numpy(
                     np.array(activations[start : start + batch_size], np.float32)
                 )
-                parts.append(self.sae.encode(chunk.to(self.sae.dtype)).float().numpy())
+                latents = self.sae.encode(chunk.to(device=device, dtype=self.sae.dtype))
+                parts.append(latents.float().cpu().numpy())
         return np.concatenate(parts) if parts else np.zeros((0, self.d_sae), np.float32)
 
 
