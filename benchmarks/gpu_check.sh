@@ -22,6 +22,13 @@ echo "== extraction throughput (tokens/s), CPU then CUDA"
 echo "== CUDA tests"
 "$BIN/python" -m pytest -q tests/test_gpu.py
 
+echo "== baselines of $DATASET on the CPU (v1's reference; XGBoost trains on CUDA only with the"
+echo "   full xgboost package, and its records then say device: cuda)"
+"$BIN/saeprobe" baselines run --suite demo --dataset "$DATASET" --regimes normal covariate_shift \
+  --device cuda --no-progress 2>&1 | tail -2 || \
+  "$BIN/saeprobe" baselines run --suite demo --dataset "$DATASET" --regimes normal covariate_shift \
+  --no-progress | tail -2
+
 echo "== SAE arm on $DATASET: extraction and encoding on CUDA"
 /usr/bin/time -v "$BIN/saeprobe" eval ref-topk-2048 --suite demo --dataset "$DATASET" \
   --regimes normal covariate_shift --device cuda --out "$OUT/gpu" --no-progress 2>&1 |

@@ -36,3 +36,28 @@ def test_extraction_on_cuda_matches_the_cpu(tiny_model_dir: Path) -> None:
         found[device] = extract_all(loaded, hook, ExtractionSettings(device=device))
     assert found["cuda"].shape == (len(PROMPTS), found["cpu"].shape[1])
     np.testing.assert_allclose(found["cuda"], found["cpu"], atol=1e-4, rtol=1e-3)
+
+
+def xgboost_has_cuda() -> bool:
+    import xgboost
+
+    return bool(xgboost.build_info().get("USE_CUDA"))
+
+
+def test_xgboost_on_cuda_scores_like_the_cpu() -> None:
+    if not xgboost_has_cuda():
+        pytest.skip("this XGBoost has no CUDA build (xgboost-cpu)")
+    from benchmark.probes.registry import baseline_family
+    from benchmark.protocols.protocol import load_protocol
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 40))
+    y = (X[:, 0] + rng.normal(size=400) > 0).astype(int)
+    protocol = load_protocol("v1")
+    scores = {}
+    for device in ("cpu", "cuda"):
+        family = baseline_family(protocol, "xgboost", device)
+        params = family.candidates(300, 40)[0]
+        assert params.get("device", "cpu") == device
+        scores[device] = family.estimator(params).fit(X[:300], y[:300]).decision_scores(X[300:])
+    np.testing.assert_allclose(scores["cuda"], scores["cpu"], atol=0.02)

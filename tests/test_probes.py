@@ -192,3 +192,23 @@ def test_records_say_how_many_iterations_the_refit_took() -> None:
         ).fit(X, y)
         assert result.iterations == int(reference[-1].n_iter_[0])
     assert result.iterations == 3 == params["max_iter"]  # the capped refit
+
+
+def test_the_xgboost_baseline_names_a_device_other_than_the_cpu() -> None:
+    """On the CPU its parameters are v1's (the records are unchanged); off it, each candidate
+    says where it trained, and a device this XGBoost cannot use is one clear error."""
+    import xgboost
+
+    from benchmark.errors import SaeprobeError
+    from benchmark.probes.registry import baseline_family
+
+    on_cpu = baseline_family(V1, "xgboost")
+    assert all("device" not in c for c in on_cpu.candidates(100, 10))
+    if xgboost.build_info().get("USE_CUDA"):
+        on_gpu = baseline_family(V1, "xgboost", "cuda")
+        assert all(c["device"] == "cuda" for c in on_gpu.candidates(100, 10))
+    else:
+        with pytest.raises(SaeprobeError, match="no CUDA build"):
+            baseline_family(V1, "xgboost", "cuda")
+    (logistic,) = [baseline_family(V1, "logistic", "cuda")]  # scikit-learn's: CPU only
+    assert all("device" not in c for c in logistic.candidates(100, 10))

@@ -24,21 +24,26 @@ FACTORIES = {  # name -> the module and function that build it from the protocol
     "mlp": ("benchmark.probes.mlp", "mlp_family"),
 }
 BASELINES = tuple(FACTORIES)
+ON_DEVICE = frozenset({"xgboost"})  # families that train on --device; the others are CPU-only
 
 
-def baseline_family(protocol: Protocol, name: str) -> Family:
-    """The family ``name`` under the protocol's rules for it (``protocol.baselines.<name>``)."""
+def baseline_family(protocol: Protocol, name: str, device: str = "cpu") -> Family:
+    """The family ``name`` under the protocol's rules for it (``protocol.baselines.<name>``),
+    on ``device`` if it can train there (``ON_DEVICE``), else on the CPU."""
     module, function = FACTORIES[name]
     factory = getattr(importlib.import_module(module), function)
-    family: Family = factory(getattr(protocol.baselines, name))
+    rules = getattr(protocol.baselines, name)
+    family: Family = factory(rules, device) if name in ON_DEVICE else factory(rules)
     return family
 
 
-def baseline_families(protocol: Protocol, names: tuple[str, ...] = BASELINES) -> list[Family]:
+def baseline_families(
+    protocol: Protocol, names: tuple[str, ...] = BASELINES, device: str = "cpu"
+) -> list[Family]:
     unknown = [name for name in names if name not in BASELINES]
     if unknown:
         close = difflib.get_close_matches(unknown[0], BASELINES, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         known = ", ".join(BASELINES)
         raise SaeprobeError(f"unknown baseline {unknown[0]!r}{hint} (known: {known})")
-    return [baseline_family(protocol, name) for name in names]
+    return [baseline_family(protocol, name, device) for name in names]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from benchmark.errors import SaeprobeError
 from benchmark.probes.base import BinaryProbe, Family, Params, sample_configs
 from benchmark.protocols.protocol import XGBoostRules
 
@@ -96,7 +97,11 @@ class XGBoostProbe(BinaryProbe):
         return np.asarray(self.booster_.inplace_predict(X))
 
 
-def xgboost_family(rules: XGBoostRules) -> Family:
+def xgboost_family(rules: XGBoostRules, device: str = "cpu") -> Family:
+    """The protocol's seeded search. Off the CPU (``--device cuda``), every candidate names its
+    device in its parameters, so the records say where the trees grew: a GPU histogram rounds
+    differently from the CPU reference the protocol's results are defined on."""
+    placed = {} if device == "cpu" else {"device": require_device(device)}
     space: dict[str, list[Any]] = {
         "n_estimators": rules.n_estimators,
         "max_depth": rules.max_depth,
@@ -108,7 +113,7 @@ def xgboost_family(rules: XGBoostRules) -> Family:
         "min_child_weight": rules.min_child_weight,
     }
     configs = [
-        {**config, "max_bin": rules.max_bin, "random_state": rules.seed}
+        {**config, "max_bin": rules.max_bin, "random_state": rules.seed, **placed}
         for config in sample_configs(space, rules.n_configs, rules.seed)
     ]
 
@@ -119,5 +124,18 @@ def xgboost_family(rules: XGBoostRules) -> Family:
         "xgboost",
         XGBoostProbe,
         candidates,
-        defaults={"max_bin": rules.max_bin, "random_state": rules.seed},
+        defaults={"max_bin": rules.max_bin, "random_state": rules.seed, **placed},
     )
+
+
+def require_device(device: str) -> str:
+    """``device``, if this XGBoost can train there (``xgboost-cpu``, the default dependency,
+    has no CUDA build)."""
+    import xgboost
+
+    if device.startswith("cuda") and not xgboost.build_info().get("USE_CUDA"):
+        raise SaeprobeError(
+            f"--device {device}: this XGBoost has no CUDA build; install the full package "
+            "(pip install xgboost) to train the XGBoost baseline on the GPU"
+        )
+    return device

@@ -110,7 +110,8 @@ def base_cell_result(
 def baseline_cell(
     ctx: RunContext, names: tuple[str, ...], item: DatasetArrays, split: CellSplit
 ) -> tuple[CellResult, dict[str, np.ndarray]]:
-    families = baseline_families(ctx.protocol, names)  # closures do not pickle: built per cell
+    # closures do not pickle: families are built per cell
+    families = baseline_families(ctx.protocol, names, ctx.device)
     X_train, X_test = cell_matrices(split, item.X, item.X_ood)
     outcomes, strategy = run_families(families, split, X_train, X_test, ctx.protocol)
     if split.cell.regime == "multitoken":
