@@ -37,15 +37,15 @@ def execute_on_ray(
     with ray_session(ray, address, workers):
         remote_cell = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(run_cell_remotely)
         progress = {job.key: JobRecord.open(job) for job in jobs}
-        runners = shared_runners(ray, jobs)
         running: dict[Any, tuple[tuple[str, RegimeName], CellSplit]] = {}
-        for job in jobs:
-            pending = progress[job.key].pending()
-            bars[job.key[1]].update(len(job.cells) - len(pending))
-            for split in pending:
-                task = remote_cell.remote(runners[job.key[0]], job.key[1], split)
-                running[task] = (job.key, split)
-        try:
+        try:  # an interrupt while tasks are submitted cancels those already running
+            runners = shared_runners(ray, jobs)
+            for job in jobs:
+                pending = progress[job.key].pending()
+                bars[job.key[1]].update(len(job.cells) - len(pending))
+                for split in pending:
+                    task = remote_cell.remote(runners[job.key[0]], job.key[1], split)
+                    running[task] = (job.key, split)
             follow(ray, running, progress, bars)
         except BaseException:
             for task in running:
