@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 from benchmark.activations.catalog import DEFAULT_MODEL, EMBEDDED
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import resolve_model
-from benchmark.probes.base import BinaryProbe, Family
+from benchmark.probes.base import Family
 from benchmark.probes.registry import BASELINES, baseline_family
 from benchmark.probes.search import ProbeOutcome, Search, refit_and_score
 from benchmark.protocols.protocol import Protocol, load_protocol
@@ -52,16 +52,12 @@ SHARED = {"pca", "knn", "xgboost"}  # families whose candidates share a fold's w
 def alone_aucs(search: Search) -> np.ndarray:
     """[candidates, folds], one estimator per candidate and fold."""
     X, y = search.X, search.y
+    model = search.family.estimator
     return np.array(
         [
             [
-                fold_auc(
-                    y[fold.val],
-                    BinaryProbe.candidate_scores.__func__(  # type: ignore[attr-defined]
-                        search.family.build, [params], X[fold.fit], y[fold.fit], X[fold.val]
-                    )[0],
-                )
-                for fold in search.plan.folds
+                fold_auc(y[f.val], model(params).fit(X[f.fit], y[f.fit]).decision_scores(X[f.val]))
+                for f in search.plan.folds
             ]
             for params in search.candidates
         ]

@@ -210,5 +210,5 @@ def test_the_xgboost_baseline_names_a_device_other_than_the_cpu() -> None:
     else:
         with pytest.raises(SaeprobeError, match="no CUDA build"):
             baseline_family(V1, "xgboost", "cuda")
-    (logistic,) = [baseline_family(V1, "logistic", "cuda")]  # scikit-learn's: CPU only
+    logistic = baseline_family(V1, "logistic", "cuda")  # scikit-learn's: CPU only
     assert all("device" not in c for c in logistic.candidates(100, 10))

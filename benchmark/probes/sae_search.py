@@ -27,7 +27,7 @@ from benchmark.probes.sae_probe import (
     sae_family,
     top_latents,
 )
-from benchmark.probes.search import ProbeOutcome, Search, outcome, refit_and_score
+from benchmark.probes.search import ProbeOutcome, outcome, select_and_score
 from benchmark.protocols.protocol import SAEProbeRules
 from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
 
@@ -140,10 +140,4 @@ def per_candidate_outcomes(
     """The path the lean search replaces and must equal: one ``SAEProbe`` per candidate and
     fold on dense float64 latents (kept for the tests and ``benchmarks/sae_arm.py``)."""
     families = sae_families(rules, ks, Z_train, y_train)
-    return [
-        refit_and_score(
-            family, Search(family, Z_train, y_train, plan).choose(), Z_train, y_train, Z_test,
-            y_test,
-        )
-        for family in families
-    ]  # fmt: skip
+    return [select_and_score(f, Z_train, y_train, Z_test, y_test, plan) for f in families]

@@ -94,6 +94,19 @@ def choose_params(
     return Search(family, X, y, plan).choose()
 
 
+def select_and_score(
+    family: Family,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    plan: ValidationPlan,
+) -> ProbeOutcome:
+    """Select on the plan's folds, refit on all training rows, score the test rows."""
+    chosen = Search(family, X_train, y_train, plan).choose()
+    return refit_and_score(family, chosen, X_train, y_train, X_test, y_test)
+
+
 def refit_and_score(
     family: Family,
     chosen: tuple[Params, float],

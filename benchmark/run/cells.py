@@ -17,7 +17,7 @@ from benchmark.probes.attention import run_attention
 from benchmark.probes.base import Family
 from benchmark.probes.registry import baseline_families
 from benchmark.probes.sae_search import SAEProbeSearch
-from benchmark.probes.search import ProbeOutcome, Search, refit_and_score
+from benchmark.probes.search import ProbeOutcome, select_and_score
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import CellSplit
 from benchmark.results.comparisons import Scored, quiver
@@ -55,12 +55,9 @@ def run_families(
     """Select, refit and score every family on one cell."""
     plan = plan_validation(split.train_labels, protocol.selection, split.cell.seed)
     outcomes = [
-        refit_and_score(
-            family, Search(family, X_train, split.train_labels, plan).choose(), X_train,
-            split.train_labels, X_test, split.test_labels,
-        )
+        select_and_score(family, X_train, split.train_labels, X_test, split.test_labels, plan)
         for family in families
-    ]  # fmt: skip
+    ]
     return outcomes, plan.strategy
 
 

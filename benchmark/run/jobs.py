@@ -48,12 +48,14 @@ class JobRecord:
     job: Job
     record: ResultRecord
     scores: dict[str, np.ndarray]
+    order: dict[str, int]  # cell key -> its place in the job
 
     @classmethod
     def open(cls, job: Job) -> JobRecord:
         record = load_record(job.path) or job.header
         check_same_run(job.path, record, job.header)
-        return cls(job, record, load_scores(job.path))
+        order = {split.cell.key: index for index, split in enumerate(job.cells)}
+        return cls(job, record, load_scores(job.path), order)
 
     def pending(self) -> list[CellSplit]:
         """The job's cells not complete in the record: missing, or missing one of the job's
@@ -64,9 +66,8 @@ class JobRecord:
     def add(self, result: CellResult, scores: dict[str, np.ndarray]) -> None:
         """Merge a finished cell and save. Cells stay in the job's order, whatever order they
         finish in (cells the job does not plan keep their places, first)."""
-        order = {split.cell.key: index for index, split in enumerate(self.job.cells)}
         cells = merged(self.record.cells, result)
-        self.record.cells = sorted(cells, key=lambda cell: order.get(cell.key, -1))
+        self.record.cells = sorted(cells, key=lambda cell: self.order.get(cell.key, -1))
         self.scores.update(scores)
         save_record(self.job.path, self.record, self.scores)
 

@@ -28,12 +28,12 @@ from benchmark.probes.sae_probe import sae_k_values
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.regimes.generate import dataset_cells
+from benchmark.results.schema import SAE_ARMS
 from benchmark.selection import ValidationPlan, plan_validation
 from datasets_registry.load import PACKAGED, DataSource, load_labeled
 from datasets_registry.suites import Suite
 
 COSTS_FILE = Path(__file__).with_name("cell-costs.json")
-SAE_ARMS = ("sae", "control")
 
 
 @dataclass(frozen=True)
@@ -104,12 +104,10 @@ class SuiteCells:
     @classmethod
     def of(
         cls, suite: Suite, protocol: Protocol, regimes: Sequence[RegimeName],
-        source: DataSource = PACKAGED, datasets: Sequence[str] = (),
+        source: DataSource = PACKAGED,
     ) -> SuiteCells:  # fmt: skip
         by_regime: dict[RegimeName, list[CellSplit]] = {regime: [] for regime in regimes}
         for spec in suite.specs():
-            if datasets and spec.id not in datasets:
-                continue
             data = suite.cap(load_labeled(spec, "main", source, protocol.clean))
             ood = load_labeled(spec, "ood", source, protocol.clean) if spec.ood else None
             for split in dataset_cells(data, ood, protocol, regimes):

@@ -37,7 +37,7 @@ def execute_on_ray(
     with ray_session(ray, address, workers):
         remote_cell = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(run_cell_remotely)
         progress = {job.key: JobRecord.open(job) for job in jobs}
-        running: dict[Any, tuple[tuple[str, RegimeName], CellSplit]] = {}
+        running: dict[Any, tuple[str, RegimeName]] = {}  # task -> its job
         try:  # an interrupt while tasks are submitted cancels those already running
             runners = shared_runners(ray, jobs)
             for job in jobs:
@@ -45,7 +45,7 @@ def execute_on_ray(
                 bars[job.key[1]].update(len(job.cells) - len(pending))
                 for split in pending:
                     task = remote_cell.remote(runners[job.key[0]], job.key[1], split)
-                    running[task] = (job.key, split)
+                    running[task] = job.key
             follow(ray, running, progress, bars)
         except BaseException:
             for task in running:
@@ -56,7 +56,7 @@ def execute_on_ray(
 
 def follow(
     ray: Any,
-    running: dict[Any, tuple[tuple[str, RegimeName], CellSplit]],
+    running: dict[Any, tuple[str, RegimeName]],
     progress: dict[tuple[str, RegimeName], JobRecord],
     bars: dict[RegimeName, tqdm],
 ) -> None:
@@ -64,7 +64,7 @@ def follow(
     while running:
         finished, _ = ray.wait(list(running), num_returns=1, timeout=WAIT_SECONDS)
         for task in finished:
-            key, _split = running.pop(task)
+            key = running.pop(task)
             result, scores = ray.get(task)
             progress[key].add(result, scores)
             bars[key[1]].update()

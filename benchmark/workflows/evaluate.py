@@ -101,10 +101,15 @@ def compute_baselines(options: BaselinesOptions) -> BaselinesReport:
 
 def evaluate(options: EvalOptions) -> EvalReport:
     """A submission id, or a SAELens folder (a path, or a folder holding ``cfg.json``)."""
-    folder = Path(options.target).expanduser()
-    if not (folder / CFG_FILE).is_file() and "/" not in options.target:
+    if names_submission(options.target):
         return evaluate_submission(open_submission(options.target), options)
-    return evaluate_folder(folder, options)
+    return evaluate_folder(Path(options.target).expanduser(), options)
+
+
+def names_submission(target: str) -> bool:
+    """True for a submission id; False for a SAELens folder (a path, or a folder holding
+    ``cfg.json``)."""
+    return not (Path(target).expanduser() / CFG_FILE).is_file() and "/" not in target
 
 
 def evaluate_submission(submission: Submission, options: EvalOptions) -> EvalReport:

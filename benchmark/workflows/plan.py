@@ -8,8 +8,9 @@ from pathlib import Path
 
 from benchmark.protocols.protocol import load_protocol
 from benchmark.regimes.cells import REGIMES, RegimeName
-from benchmark.run.plan import SAE_ARMS, CellCosts, PlanRow, SuiteCells, plan_run, workers_for
-from benchmark.saes.cfg import CFG_FILE, read_sae_cfg
+from benchmark.results.schema import SAE_ARMS
+from benchmark.run.plan import CellCosts, PlanRow, SuiteCells, plan_run, workers_for
+from benchmark.saes.cfg import read_sae_cfg
 from datasets_registry.suites import select_suite
 
 
@@ -74,8 +75,10 @@ def total(rows: Sequence[PlanRow], arms: Sequence[str]) -> float | None:
 
 def sae_shape(target: str) -> tuple[int, int]:
     """(width, d_in) of a SAELens folder, or of a submission's SAE."""
+    from benchmark.workflows.evaluate import names_submission
+
     folder = Path(target).expanduser()
-    if not (folder / CFG_FILE).is_file() and "/" not in target:
+    if names_submission(target):
         from benchmark.submissions.intake import open_submission
 
         folder = open_submission(target).sae_folder()
