@@ -13,6 +13,7 @@ all training rows. Validation never sees a test row.
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,6 +45,8 @@ class ValidationPlan:
 
 
 def plan_validation(labels: np.ndarray, rules: SelectionRules, seed: int) -> ValidationPlan:
+    if rules.folds == "original":
+        return original_plan(labels, rules, seed)
     n = len(labels)
     if n <= rules.no_search_max or min(labels.sum(), n - labels.sum()) < 2:
         return ValidationPlan("none", ())
@@ -52,6 +55,44 @@ def plan_validation(labels: np.ndarray, rules: SelectionRules, seed: int) -> Val
     if n <= rules.kfold_max:
         return _usable("kfold", stratified_kfold(labels, rules.kfold_splits, seed), labels)
     return _usable("holdout", (holdout(labels, rules, seed),), labels)
+
+
+def original_plan(labels: np.ndarray, rules: SelectionRules, seed: int) -> ValidationPlan:
+    """sae-probes 0.4.2's folds (``get_cv`` and ``get_splits``): LeavePOut(2) in its order and
+    StratifiedKFold(6) whatever the classes' sizes, keeping the folds whose validation rows
+    hold both classes (a fold whose fitting rows hold one is kept: the search scores it 0.5);
+    the holdout is the tail of the rows in the order given. Where its holdout held one class the
+    original failed (``roc_auc_score`` raises); here the cell is not searched."""
+    n = len(labels)
+    if n <= rules.no_search_max:
+        return ValidationPlan("none", ())
+    if n <= rules.leave_pair_out_max:
+        pairs = itertools.combinations(range(n), 2)
+        folds = tuple(Fold(np.setdiff1d(np.arange(n), pair), np.array(pair)) for pair in pairs)
+        return _validated("leave_pair_out", folds, labels)
+    if n <= rules.kfold_max:
+        splitter = StratifiedKFold(n_splits=rules.kfold_splits, shuffle=True, random_state=seed)
+        with warnings.catch_warnings():  # a class smaller than the folds: as the original
+            warnings.simplefilter("ignore", UserWarning)
+            folds = tuple(Fold(fit, val) for fit, val in splitter.split(np.zeros(n), labels))
+        return _validated("kfold", folds, labels)
+    size = min(int(rules.holdout_fraction * n), rules.holdout_max)
+    fold = Fold(fit=np.arange(n - size), val=np.arange(n - size, n))
+    return _validated("holdout", (fold,), labels)
+
+
+def _validated(strategy: Strategy, folds: tuple[Fold, ...], labels: np.ndarray) -> ValidationPlan:
+    kept = tuple(fold for fold in folds if len(np.unique(labels[fold.val])) == 2)
+    return ValidationPlan(strategy, kept) if kept else ValidationPlan("none", ())
+
+
+def one_class(labels: np.ndarray) -> bool:
+    """A fold's fitting labels of one class: the original scored such a fold 0.5 (only its
+    folds, ``SelectionRules.folds: original``, keep them)."""
+    return bool(np.all(labels == labels[0]))
+
+
+SINGLE_CLASS_FOLD_AUC = 0.5
 
 
 def leave_pair_out(labels: np.ndarray) -> tuple[Fold, ...]:

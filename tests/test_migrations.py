@@ -34,9 +34,13 @@ OLD_CONSTANTS = {
 }
 
 
+# paper as it stood at step 2, before version 2 made it reproduce the original code row for row
+STEP_2 = {"v1": "v1", "paper": str(HISTORIC / "protocols" / "step-2" / "paper.yaml")}
+
+
 @pytest.mark.parametrize("name", ["v1", "paper"])
 def test_moved_values_equal_the_old_constants(name: str) -> None:
-    protocol = load_protocol(name)
+    protocol = load_protocol(STEP_2[name])
     for section, values in OLD_CONSTANTS.items():
         assert getattr(protocol, section).model_dump(include=set(values)) == values
     assert protocol.control.seed == protocol.seeds[0]  # the control's old seed
@@ -46,7 +50,7 @@ def test_moved_values_equal_the_old_constants(name: str) -> None:
 def test_the_old_protocol_is_the_new_one_without_the_moved_sections(name: str) -> None:
     old_file = next((HISTORIC / "protocols").glob(f"{name}-*.yaml"))
     old_raw = yaml.safe_load(old_file.read_text())
-    new = load_protocol(name)
+    new = load_protocol(STEP_2[name])
     assert new.model_dump(exclude={"description", *SECTIONS_ADDED_IN_2}) == Protocol.model_validate(
         {**old_raw, **new.model_dump(include=SECTIONS_ADDED_IN_2)}
     ).model_dump(exclude={"description", *SECTIONS_ADDED_IN_2})
@@ -54,6 +58,14 @@ def test_the_old_protocol_is_the_new_one_without_the_moved_sections(name: str) -
     assert old_hash.startswith(old_file.stem.split("-")[1])
     assert PROTOCOL_HASHES[old_hash] == new.content_hash()
     assert legacy_hashes(new) == [old_hash]
+
+
+def test_paper_version_2_is_a_new_protocol_not_a_migration() -> None:
+    """paper 2 draws other rows than paper 1: its records are never relabelled as paper 2's."""
+    paper = load_protocol("paper")
+    assert paper.version == 2 and legacy_hashes(paper) == []
+    assert paper.content_hash() != load_protocol(STEP_2["paper"]).content_hash()
+    assert load_protocol(STEP_2["paper"]).content_hash() in PROTOCOL_HASHES.values()
 
 
 def test_a_historic_record_is_upgraded_as_it_is_read() -> None:

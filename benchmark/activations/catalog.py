@@ -13,6 +13,7 @@ from benchmark.errors import SaeprobeError
 
 DEFAULT_MODEL = "smollm2-135m"
 DTYPE_NAMES = ("bf16", "fp16", "fp32")
+DEFAULT_DTYPE = "bf16"
 
 
 @dataclass(frozen=True)

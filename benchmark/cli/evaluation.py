@@ -50,7 +50,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     add_suite_options(parser)
     parser.add_argument("--regimes", nargs="+", choices=REGIMES, help="default: all six")
     parser.add_argument("--protocol", default=DEFAULT_PROTOCOL, help="protocol name or file")
-    parser.add_argument("--dtype", choices=sorted(DTYPE_NAMES), default="bf16")
+    parser.add_argument(
+        "--dtype",
+        choices=sorted(DTYPE_NAMES),
+        help="activation dtype (default: the protocol's if it fixes one, paper: fp32; else bf16)",
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument(
         "--workers",

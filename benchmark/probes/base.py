@@ -88,13 +88,15 @@ class Family:
     """A probe family: its estimator and the protocol's candidates for a training set.
 
     ``candidates(n_fit, n_features)`` gets the smallest number of rows any fit sees (a fold's
-    fitting part, or the whole training set when there is no search).
+    fitting part, or the whole training set when there is no search). ``refit`` holds settings
+    of the final fit alone (not recorded as parameters: e.g. the original's row shuffle).
     """
 
     name: str
     build: type[BinaryProbe]
     candidates: Callable[[int, int], list[Params]]
     defaults: Params = field(default_factory=dict)
+    refit: Params = field(default_factory=dict)
 
     def estimator(self, params: Params) -> BinaryProbe:
         return self.build(**params)

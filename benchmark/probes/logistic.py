@@ -23,6 +23,7 @@ class LogisticProbe(BinaryProbe):
         max_iter: int = 1000,
         random_state: int = 0,
         tol: float = 1e-4,
+        shuffle_seed: int | None = None,
     ) -> None:
         self.C = C
         self.penalty = penalty
@@ -30,8 +31,12 @@ class LogisticProbe(BinaryProbe):
         self.max_iter = max_iter
         self.random_state = random_state
         self.tol = tol
+        self.shuffle_seed = shuffle_seed
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
+        if self.shuffle_seed is not None:  # the rows in the original's refit order
+            order = np.random.RandomState(self.shuffle_seed).permutation(len(X))
+            X, y = X[order], y[order]
         self._fit_scaler(X, self.standardize)
         self.model_ = make_logistic(
             self.C, self.penalty, self.max_iter, self.random_state, self.tol
@@ -76,4 +81,6 @@ def logistic_family(rules: LogisticRules) -> Family:
         "max_iter": rules.max_iter,
         "tol": rules.tol,
     }
-    return Family("logistic", LogisticProbe, candidates, defaults=fixed)
+    shuffle = rules.refit_shuffle_seed
+    refit: Params = {} if shuffle is None else {"shuffle_seed": shuffle}
+    return Family("logistic", LogisticProbe, candidates, defaults=fixed, refit=refit)

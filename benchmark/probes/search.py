@@ -15,7 +15,14 @@ import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
 
 from benchmark.probes.base import Family, Params
-from benchmark.selection import Fold, ValidationPlan, fold_auc, select_best
+from benchmark.selection import (
+    SINGLE_CLASS_FOLD_AUC,
+    Fold,
+    ValidationPlan,
+    fold_auc,
+    one_class,
+    select_best,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +57,8 @@ def fold_aucs(
     family: Family, candidates: list[Params], X: np.ndarray, y: np.ndarray, fold: Fold
 ) -> list[float]:
     """The validation AUC of every candidate on one fold."""
+    if one_class(y[fold.fit]):
+        return [SINGLE_CLASS_FOLD_AUC] * len(candidates)
     scores = family.build.candidate_scores(candidates, X[fold.fit], y[fold.fit], X[fold.val])
     return [fold_auc(y[fold.val], candidate) for candidate in scores]
 
@@ -117,7 +126,7 @@ def refit_and_score(
 ) -> ProbeOutcome:
     """Refit the chosen candidate on all training rows and score the test rows."""
     params, val_auc = chosen
-    model = family.estimator(params).fit(X_train, y_train)
+    model = family.estimator({**params, **family.refit}).fit(X_train, y_train)
     iterations = getattr(model, "n_iter_", None)
     scores = model.decision_scores(X_test)
     return outcome(family.name, params, val_auc, scores, y_test, iterations)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -33,14 +33,37 @@ class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def added_rule(description: str) -> Any:
+    """A rule added after protocols were first hashed: unset (None), it is left out of the
+    protocol's canonical JSON, so protocols that do not use it keep their hash."""
+    return Field(default=None, exclude_if=lambda value: value is None, description=description)
+
+
 class ActivationRules(Rules):
     max_length: int = Field(ge=1)
+    dtype: Literal["fp32", "bf16", "fp16"] | None = added_rule(
+        "the activation dtype the protocol fixes (None: the run's --dtype)"
+    )
+
+
+class OriginalDraws(Rules):
+    """Rows drawn with sae-probes 0.4.2's own random calls (``np.random.RandomState(seed)``
+    choices of ceil(fraction x n) positives, then the rest, then the test rows from what is
+    left, each set permuted), in the order it hands them to its probes."""
+
+    max_rows: int = Field(ge=1, description="only the first rows are ever drawn (its MAX_AMT)")
+    covariate_shift_max_rows: int = Field(ge=1, description="its OOD training draw's MAX_AMT")
+    sae_imbalance_fractions: Literal["linspace", "same"] = Field(
+        description="linspace: the SAE arm draws at np.linspace's unrounded fractions, as its "
+        "SAE code did (its baselines round them to 0.05)"
+    )
 
 
 class SplitRules(Rules):
     pool: Literal["balanced", "all"]
     min_test: int = Field(ge=1)
     max_train: int = Field(ge=2)
+    original: OriginalDraws | None = added_rule("draw rows as sae-probes 0.4.2 does")
 
 
 class SelectionRules(Rules):
@@ -51,6 +74,12 @@ class SelectionRules(Rules):
     holdout_fraction: float = Field(gt=0, lt=1)
     holdout_max: int = Field(ge=2)
     holdout: Literal["stratified", "tail"] = "stratified"
+    folds: Literal["original"] | None = added_rule(
+        "original: sae-probes' folds: leave-pair-out in LeavePOut(2)'s order, 6 stratified "
+        "folds whatever the minority class, the tail of the training rows as given; a fold is "
+        "kept when its validation rows hold both classes, and scored 0.5 when its fitting rows "
+        "hold one"
+    )
 
 
 class ScarcityRules(Rules):
@@ -100,6 +129,9 @@ class LogisticRules(Rules):
     standardize: bool
     max_iter: int = Field(ge=1)
     tol: float = Field(gt=0, description="lbfgs stopping tolerance")
+    refit_shuffle_seed: int | None = added_rule(
+        "refit on the training rows in RandomState(seed).permutation order, as the original"
+    )
 
 
 class PCARules(Rules):
@@ -156,6 +188,10 @@ class SAEProbeRules(Rules):
         description="rms: each kept latent is divided by its RMS on the fitting rows"
     )
     max_iter: int = Field(ge=1, description="liblinear iterations per fit")
+    solver: Literal["saga"] | None = added_rule(
+        "saga: sae-probes' own probe (float32 torch ranking, scikit-learn's saga on float32 "
+        "latents with random_state = seed, rows shuffled before the refit); None: liblinear"
+    )
 
 
 class AttentionProbeRules(Rules):

@@ -12,6 +12,7 @@ from benchmark.regimes.imbalance import imbalance_cells
 from benchmark.regimes.label_noise import label_noise_cells
 from benchmark.regimes.multitoken import multitoken_cells
 from benchmark.regimes.normal import normal_cells
+from benchmark.regimes.original import original_cells
 from benchmark.regimes.scarcity import scarcity_cells
 from datasets_registry.rows import LabeledPrompts
 
@@ -30,11 +31,17 @@ def dataset_cells(
     ood: LabeledPrompts | None,
     protocol: Protocol,
     regimes: Sequence[RegimeName],
+    for_sae: bool = False,
 ) -> list[CellSplit]:
+    """``for_sae``: the SAE arm's cells, which differ from the baselines' only where the
+    protocol reproduces the original's SAE draws (``splits.original``)."""
     cells: list[CellSplit] = []
+    draws = protocol.splits.original
     for seed in protocol.seeds:
         for regime in regimes:
-            if regime == "normal":
+            if draws is not None:
+                cells += original_cells(data, ood, protocol, draws, regime, seed, for_sae)
+            elif regime == "normal":
                 cells += normal_cells(data, protocol, seed)
             elif regime == "scarcity":
                 cells += scarcity_cells(data, protocol, seed)

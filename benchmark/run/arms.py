@@ -54,7 +54,7 @@ def run_arm(
     ``runners(item)`` prepares a dataset once (e.g. encodes its SAE latents) and returns the
     picklable cell runner of each regime; a recorded cell counts as done only when it holds
     every one of ``methods(regime)``."""
-    plan = plan_cells(arrays, ctx.protocol, regimes)
+    plan = plan_cells(arrays, ctx.protocol, regimes, for_sae=arm != "baselines")
     jobs = []
     for item in arrays:
         prov = provenance(ctx, item, sae)

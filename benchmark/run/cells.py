@@ -15,10 +15,11 @@ from scipy import sparse
 from benchmark.errors import SaeprobeError
 from benchmark.probes.attention import run_attention
 from benchmark.probes.base import Family
+from benchmark.probes.original_sae_probe import OriginalSAEProbeSearch
 from benchmark.probes.registry import baseline_families
 from benchmark.probes.sae_search import SAEProbeSearch
 from benchmark.probes.search import ProbeOutcome, select_and_score
-from benchmark.protocols.protocol import Protocol
+from benchmark.protocols.protocol import Protocol, SAEProbeRules
 from benchmark.regimes.cells import CellSplit
 from benchmark.results.comparisons import Scored, quiver
 from benchmark.results.schema import CellResult, MethodResult, QuiverResult
@@ -141,9 +142,18 @@ class SAECells:
     def __call__(self, split: CellSplit) -> tuple[CellResult, dict[str, np.ndarray]]:
         plan = plan_validation(split.train_labels, self.ctx.protocol.selection, split.cell.seed)
         Z_train, Z_test = cell_rows(split, self.latents, self.latents_ood)
-        search = SAEProbeSearch(self.ctx.protocol.sae_probe, self.ks)
+        search = sae_search(self.ctx.protocol.sae_probe, self.ks, split.cell.seed)
         outcomes = search.run(Z_train, split.train_labels, Z_test, split.test_labels, plan)
         return quivered(self.ctx, split, outcomes, plan.strategy, self.reference[split.cell.key])
+
+
+def sae_search(
+    rules: SAEProbeRules, ks: Sequence[int], seed: int
+) -> SAEProbeSearch | OriginalSAEProbeSearch:
+    """The lean search, or the original's own probe where the protocol reproduces it."""
+    if rules.solver == "saga":
+        return OriginalSAEProbeSearch(rules, ks, seed)
+    return SAEProbeSearch(rules, ks)
 
 
 def quivered(

@@ -140,13 +140,16 @@ def regime_bars(cells: dict[RegimeName, int], progress: bool, label: str) -> dic
 
 
 def plan_cells(
-    arrays: Sequence[DatasetArrays], protocol: Protocol, regimes: Sequence[RegimeName]
+    arrays: Sequence[DatasetArrays],
+    protocol: Protocol,
+    regimes: Sequence[RegimeName],
+    for_sae: bool = False,
 ) -> dict[tuple[str, RegimeName], list[CellSplit]]:
     plan: dict[tuple[str, RegimeName], list[CellSplit]] = {}
     for item in arrays:
         for regime in regimes:
             plan[(item.data.dataset_id, regime)] = dataset_cells(
-                item.data, item.ood, protocol, [regime]
+                item.data, item.ood, protocol, [regime], for_sae
             )
     return plan
 

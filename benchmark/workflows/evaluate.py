@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmark.activations.catalog import DEFAULT_MODEL, hook_or_default
+from benchmark.activations.catalog import DEFAULT_DTYPE, DEFAULT_MODEL, hook_or_default
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import hidden_size, resolve_model
 from benchmark.errors import SaeprobeError
 from benchmark.paths import cache_root
 from benchmark.probes.registry import BASELINES
-from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL, Protocol, load_protocol
 from benchmark.regimes.cells import RegimeName
 from benchmark.regimes.generate import parse_regimes
 from benchmark.results.comparisons import mean_quiver_deltas
@@ -45,7 +45,7 @@ class RunOptions:
     datasets: tuple[str, ...] = ()  # only these datasets, under the suite's row cap
     regimes: tuple[str, ...] = ()  # default: all six
     protocol: str = DEFAULT_PROTOCOL
-    dtype: str = "bf16"
+    dtype: str | None = None  # default: the protocol's (paper: fp32), else bf16
     device: str = "cpu"
     workers: int = 1
     executor: Executor = "local"
@@ -154,17 +154,29 @@ def evaluate_folder(folder: Path, options: EvalOptions) -> EvalReport:
 
 
 def run_context(run: RunOptions, hook: str | None) -> RunContext:
+    protocol = load_protocol(run.protocol)
     return RunContext(
         ref=resolve_model(run.model, run.model_revision),
         hook=Hook.parse(hook_or_default(hook, run.model)),
-        protocol=load_protocol(run.protocol),
-        dtype=run.dtype,
+        protocol=protocol,
+        dtype=activation_dtype(protocol, run.dtype),
         device=run.device,
         progress=run.progress,
         workers=run.workers,
         executor=run.executor,
         ray_address=run.ray_address,
     )
+
+
+def activation_dtype(protocol: Protocol, requested: str | None) -> str:
+    """The protocol's dtype where it fixes one (a different --dtype is an error), else the
+    requested one, else bf16."""
+    fixed = protocol.activations.dtype
+    if fixed is not None and requested not in (None, fixed):
+        raise SaeprobeError(
+            f"protocol {protocol.name!r} fixes {fixed} activations; drop --dtype {requested}"
+        )
+    return fixed or requested or DEFAULT_DTYPE
 
 
 def suite_arrays(ctx: RunContext, run: RunOptions, all_tokens: bool = False) -> list[DatasetArrays]:

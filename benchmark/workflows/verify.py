@@ -218,8 +218,9 @@ def dataset_arrays(ctx: RunContext, run: RunOptions, stored: StoredCell) -> Data
 
 
 def cell_split(ctx: RunContext, item: DatasetArrays, stored: StoredCell) -> CellSplit:
-    regime = stored.cell.regime
-    for split in plan_cells([item], ctx.protocol, [regime])[(item.data.dataset_id, regime)]:
+    regime, for_sae = stored.cell.regime, stored.record.arm != "baselines"
+    planned = plan_cells([item], ctx.protocol, [regime], for_sae)[(item.data.dataset_id, regime)]
+    for split in planned:
         if split.cell.key == stored.cell.key:
             return split
     raise VerifyError(f"{stored.name}: not a cell the protocol plans for this dataset")
