@@ -18,6 +18,7 @@ from benchmark.cli import (
     reference,
     results,
     submissions,
+    synthetic,
 )
 from benchmark.errors import SaeprobeError
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     reference.register(groups)
     leaderboard.register(groups)
     plan.register(groups)
+    synthetic.register(groups)
     return parser
 
 

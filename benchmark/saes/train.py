@@ -52,15 +52,25 @@ def batches(activations: np.ndarray, batch_size: int, seed: int) -> Iterator[tor
 
 
 def train_sae(recipe: Recipe, activations: np.ndarray, settings: TrainingSettings) -> Any:
-    """Train with ``sae_lens.SAETrainer``; returns the trained training-SAE."""
+    """Train on shuffled mini-batches of ``activations``; returns the trained training-SAE."""
+    torch.manual_seed(settings.seed)
+    data = batches(activations, settings.batch_size, settings.seed)
+    return fit_sae(recipe, data, activations.shape[1], settings)
+
+
+def fit_sae(
+    recipe: Recipe, data: Iterator[torch.Tensor], d_in: int, settings: TrainingSettings
+) -> Any:
+    """Build the recipe's SAELens training SAE (under the caller's torch seed) and train it
+    with ``sae_lens.SAETrainer`` on ``data``'s batches; the input scaling it estimates is
+    folded into the returned SAE's weights, so it reads raw activations."""
     import sae_lens
     from sae_lens.config import LoggingConfig, SAETrainerConfig
     from sae_lens.training.sae_trainer import SAETrainer
 
-    torch.manual_seed(settings.seed)
     config_class = getattr(sae_lens, f"{recipe.trainer_class}Config")
     config = config_class(
-        d_in=activations.shape[1],
+        d_in=d_in,
         d_sae=settings.width,
         normalize_activations="expected_average_only_in",
         **recipe.settings,
@@ -77,7 +87,6 @@ def train_sae(recipe: Recipe, activations: np.ndarray, settings: TrainingSetting
         n_batches_for_norm_estimate=20,
         logger=LoggingConfig(log_to_wandb=False),
     )
-    data = batches(activations, settings.batch_size, settings.seed)
     return SAETrainer(trainer_config, sae, data).fit()
 
 

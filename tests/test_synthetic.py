@@ -1,0 +1,119 @@
+"""The synthetic ground-truth track: its metrics at their two ends (a random decoder recovers
+nothing, the true dictionary everything), its determinism under a seed, its hash, and the
+command line on a tiny budget."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from benchmark.cli.main import main
+from benchmark.synthetic.ground_truth import ground_truth_model
+from benchmark.synthetic.run import run_once, runs_dir
+from benchmark.synthetic.scores import recovered_fraction, score_sae
+from benchmark.synthetic.track import Track, load_track
+from benchmark.workflows.synthetic import seed_interval
+
+TRACK = load_track()
+
+
+def tiny_track(**training: object) -> Track:
+    """The default ground truth with a budget of a few steps."""
+    raw = TRACK.model_dump()
+    raw["training"].update({"samples": 4096, "seeds": [0, 1], **training})
+    raw["scoring"].update({"samples": 2000, "batch_size": 1000})
+    return Track.model_validate(raw)
+
+
+@pytest.fixture(scope="module")
+def model():  # type: ignore[no-untyped-def]
+    return ground_truth_model(TRACK.model)
+
+
+def test_the_ground_truth_model_is_fixed_by_its_seed(model) -> None:  # type: ignore[no-untyped-def]
+    again = ground_truth_model(TRACK.model)
+    assert torch.equal(model.feature_dict.feature_vectors, again.feature_dict.feature_vectors)
+    assert model.feature_dict.feature_vectors.shape == (2048, 128)
+
+
+def test_a_random_decoder_recovers_about_nothing(model) -> None:  # type: ignore[no-untyped-def]
+    """The chance floor: 2,048 random directions in 128 dimensions rarely reach cos 0.8."""
+    random = torch.randn(2048, 128, generator=torch.Generator().manual_seed(7))
+    features = model.feature_dict.feature_vectors
+    assert recovered_fraction(random, features, 0.8) < 0.01
+
+
+def test_the_true_dictionary_recovers_everything(model) -> None:  # type: ignore[no-untyped-def]
+    """An SAE whose decoder is the feature dictionary: recovery 1 and MCC 1 (shuffled rows
+    and scaled norms change neither)."""
+    from sae_lens import StandardSAE, StandardSAEConfig
+
+    features = model.feature_dict.feature_vectors
+    order = torch.randperm(2048, generator=torch.Generator().manual_seed(1))
+    sae = StandardSAE(StandardSAEConfig(d_in=128, d_sae=2048))
+    with torch.no_grad():
+        sae.W_dec.copy_(features[order] * 3.0)
+        sae.W_enc.copy_(features[order].T)
+    scores = score_sae(sae, model, TRACK.scoring.model_copy(update={"samples": 2000}))
+    assert scores.recovered == 1.0
+    assert scores.mcc == pytest.approx(1.0, abs=1e-5)
+    assert recovered_fraction(features, features, 0.999) == 1.0
+
+
+def test_a_run_is_deterministic_under_its_seed(tmp_path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    track = tiny_track()
+    first = run_once(track, model, "topk", 0)
+    cached = runs_dir(track) / "topk-seed0.json"
+    assert cached.exists()
+    cached.rename(tmp_path / "first.json")
+    again = run_once(track, model, "topk", 0)
+    assert again.scores == first.scores
+    other = run_once(track, model, "topk", 1)
+    assert other.scores != first.scores
+    assert run_once(track, model, "topk", 0) == again  # read back from the cache
+
+
+def test_a_training_seed_equal_to_the_models_is_refused() -> None:
+    raw = TRACK.model_dump()
+    raw["training"]["seeds"] = [TRACK.model.seed]
+    with pytest.raises(ValueError, match="must not be a training seed"):
+        Track.model_validate(raw)
+
+
+def test_the_hash_names_every_rule() -> None:
+    changed = TRACK.model_copy(update={"scoring": TRACK.scoring.model_copy(update={"seed": 1})})
+    assert changed.content_hash() != TRACK.content_hash()
+    assert TRACK.content_hash() == load_track().content_hash()
+    assert runs_dir(changed) != runs_dir(TRACK)
+
+
+def test_the_seed_interval_is_a_t_interval() -> None:
+    from scipy import stats
+
+    interval = seed_interval([0.1, 0.2, 0.4])
+    low, high = stats.t.interval(
+        0.95, 2, loc=np.mean([0.1, 0.2, 0.4]), scale=stats.sem([0.1, 0.2, 0.4])
+    )
+    assert (interval.low, interval.high) == pytest.approx((low, high))
+    assert np.isnan(seed_interval([0.3]).low)
+
+
+def test_the_command_runs_the_track_and_refuses_unknown_architectures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    track_file = tmp_path / "track.yaml"
+    track_file.write_text(yaml.safe_dump(tiny_track(seeds=[0]).model_dump()), encoding="utf-8")
+    out = tmp_path / "summary.json"
+    args = ["synthetic", "run", "--track", str(track_file), "--out", str(out), "--no-progress"]
+    assert main([*args, "--architectures", "topk", "untrained"]) == 0
+    summary = json.loads(out.read_text())
+    assert set(summary["summary"]) == {"topk", "untrained"}
+    assert summary["summary"]["topk"]["l0"]["mean"] == pytest.approx(TRACK.training.k)
+    assert "topk" in capsys.readouterr().out
+    assert main([*args, "--architectures", "gated"]) == 1
+    assert "unknown architecture 'gated'" in capsys.readouterr().err
