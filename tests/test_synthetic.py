@@ -14,6 +14,7 @@ import yaml
 
 from benchmark.cli.main import main
 from benchmark.synthetic.ground_truth import ground_truth_model
+from benchmark.synthetic.probing import probing_rows, probing_tasks
 from benchmark.synthetic.run import run_once, runs_dir
 from benchmark.synthetic.scores import recovered_fraction, score_sae
 from benchmark.synthetic.track import Track, load_track
@@ -25,8 +26,9 @@ TRACK = load_track()
 def tiny_track(**training: object) -> Track:
     """The default ground truth with a budget of a few steps."""
     raw = TRACK.model_dump()
-    raw["training"].update({"samples": 4096, "seeds": [0, 1], **training})
+    raw["training"].update({"samples": 2048, "seeds": [0, 1], **training})
     raw["scoring"].update({"samples": 2000, "batch_size": 1000})
+    raw["probing"].update({"rows": 2000, "min_rate": 0.05, "tasks": 2, "regimes": ["label_noise"]})
     return Track.model_validate(raw)
 
 
@@ -63,6 +65,20 @@ def test_the_true_dictionary_recovers_everything(model) -> None:  # type: ignore
     assert scores.recovered == 1.0
     assert scores.mcc == pytest.approx(1.0, abs=1e-5)
     assert recovered_fraction(features, features, 0.999) == 1.0
+
+
+def test_probing_tasks_label_rows_by_a_feature_firing(model) -> None:  # type: ignore[no-untyped-def]
+    rules = tiny_track().probing.model_copy(update={"tasks": 3})
+    rows = probing_rows(model, rules)
+    tasks = probing_tasks(rows, rules)
+    assert len(tasks) == 3 and len({t.feature for t in tasks}) == 3
+    rates = [t.rate for t in tasks]
+    assert rates == sorted(rates) and rules.min_rate <= rates[0] and rates[-1] <= rules.max_rate
+    for task in tasks:
+        assert np.array_equal(task.data.labels, rows.fires[:, task.feature])
+        assert task.rate == pytest.approx(task.data.labels.mean())
+    again = probing_rows(model, rules)  # the rows are fixed by the probing seed
+    assert np.array_equal(again.X, rows.X)
 
 
 def test_a_run_is_deterministic_under_its_seed(tmp_path: Path, model) -> None:  # type: ignore[no-untyped-def]
@@ -110,10 +126,16 @@ def test_the_command_runs_the_track_and_refuses_unknown_architectures(
     track_file.write_text(yaml.safe_dump(tiny_track(seeds=[0]).model_dump()), encoding="utf-8")
     out = tmp_path / "summary.json"
     args = ["synthetic", "run", "--track", str(track_file), "--out", str(out), "--no-progress"]
-    assert main([*args, "--architectures", "topk", "untrained"]) == 0
+    assert main([*args, "--architectures", "topk"]) == 0
     summary = json.loads(out.read_text())
-    assert set(summary["summary"]) == {"topk", "untrained"}
+    assert set(summary["summary"]) == {"topk"}
     assert summary["summary"]["topk"]["l0"]["mean"] == pytest.approx(TRACK.training.k)
+    (run,) = [r for r in summary["runs"] if r["architecture"] == "topk"]
+    assert [set(task["regimes"]) for task in run["probing"]] == [{"label_noise"}] * 2
+    scores = run["probing"][0]["regimes"]["label_noise"]
+    assert set(scores) == {"sae", "logistic", "control"}
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+    assert "label_noise sae - control" in summary["probing"]["topk"]
     assert "topk" in capsys.readouterr().out
     assert main([*args, "--architectures", "gated"]) == 1
     assert "unknown architecture 'gated'" in capsys.readouterr().err

@@ -30,6 +30,7 @@ def register(groups: argparse._SubParsersAction) -> None:
     run.add_argument("--seeds", nargs="+", type=int, default=[], metavar="SEED")
     run.add_argument("--track", type=Path, help="a track file (default: track-v1.yaml)")
     run.add_argument("--out", type=Path, help="summary JSON (default: in the cache)")
+    run.add_argument("--no-probing", action="store_true", help="skip the probing tasks")
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.set_defaults(handler=run_command)
@@ -44,6 +45,7 @@ def run_command(args: argparse.Namespace) -> int:
         seeds=tuple(args.seeds),
         track_file=args.track or TRACK_FILE,
         out=args.out,
+        probing=not args.no_probing,
         progress=not args.no_progress,
     )
     report = run_synthetic_track(options)
@@ -59,4 +61,10 @@ def run_command(args: argparse.Namespace) -> int:
             for c in columns
         )
         sys.stdout.write(f"{name:<12}{cells}\n")
+    for name, rows in report.probing.items():
+        for key, interval in rows.items():
+            sys.stdout.write(
+                f"probing {name:<12} {key:<44} {interval.mean:+.4f} "
+                f"[{interval.low:+.4f}, {interval.high:+.4f}]\n"
+            )
     return 0

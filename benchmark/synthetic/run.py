@@ -5,8 +5,9 @@ a TopK SAE as SAELens initialises it, scored without training."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,12 @@ import torch
 
 from benchmark.atomic_io import write_text_atomic
 from benchmark.paths import cache_root
+from benchmark.saes.control import build_control
+from benchmark.saes.load import load_sae_folder
 from benchmark.saes.recipes import TrainingSettings, recipes
 from benchmark.saes.train import fit_sae
-from benchmark.synthetic.scores import SyntheticScores, score_sae
+from benchmark.synthetic.probing import ProbingContext
+from benchmark.synthetic.scores import SyntheticScores, best_cosines, score_sae
 from benchmark.synthetic.track import Track
 
 UNTRAINED = "untrained"  # the chance floor: a TopK SAE at its initialisation
@@ -28,10 +32,15 @@ def architectures(track: Track) -> list[str]:
 
 @dataclass(frozen=True)
 class SyntheticRun:
+    """One trained SAE's scores; ``probing`` holds one entry per task: the feature, its firing
+    rate, whether the SAE recovered it (and the best decoder cosine), and per regime the mean
+    test AUCs of the SAE probe, the logistic baseline and the SAE's random control."""
+
     architecture: str
     seed: int
     scores: SyntheticScores
     train_seconds: float
+    probing: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -39,12 +48,14 @@ class SyntheticRun:
             "seed": self.seed,
             "train_seconds": self.train_seconds,
             "scores": self.scores.as_dict(),
+            "probing": self.probing,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> SyntheticRun:
         scores = SyntheticScores(**raw["scores"])
-        return cls(raw["architecture"], raw["seed"], scores, raw["train_seconds"])
+        fields = (raw["architecture"], raw["seed"], scores, raw["train_seconds"])
+        return cls(*fields, raw.get("probing", []))
 
 
 def runs_dir(track: Track) -> Path:
@@ -79,15 +90,46 @@ def untrained_sae(trainer_class: str, settings: dict[str, Any], track: Track) ->
     return getattr(sae_lens, trainer_class)(config)
 
 
-def run_once(track: Track, model: Any, architecture: str, seed: int) -> SyntheticRun:
-    """The cached run, or train, score and cache it."""
+def run_once(
+    track: Track, model: Any, architecture: str, seed: int, probing: ProbingContext | None = None
+) -> SyntheticRun:
+    """The cached run, or train, score, probe (with ``probing``) and cache it; the trained SAE
+    and its random control are kept beside the scores, as SAELens folders."""
     path = runs_dir(track) / f"{architecture}-seed{seed}.json"
     if path.exists():
-        return SyntheticRun.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        cached = SyntheticRun.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        if probing is None or cached.probing:
+            return cached
     started = time.process_time()
     sae = trained_sae(track, model, architecture, seed)
     seconds = round(time.process_time() - started, 1)
-    run = SyntheticRun(architecture, seed, score_sae(sae, model, track.scoring), seconds)
+    scores = score_sae(sae, model, track.scoring)
+    folder = path.with_suffix("")
+    tasks = probed(sae, folder, model, track, probing) if probing is not None else []
+    run = SyntheticRun(architecture, seed, scores, seconds, tasks)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(run.as_dict(), indent=1))
     return run
+
+
+def probed(
+    sae: Any, folder: Path, model: Any, track: Track, probing: ProbingContext
+) -> list[dict[str, Any]]:
+    """The SAE and its control saved under ``folder`` and probed on every task."""
+    if folder.exists():
+        shutil.rmtree(folder)  # a crashed run's leftovers
+    sae.save_inference_model(str(folder / "sae"))
+    loaded = load_sae_folder(folder / "sae")
+    control = build_control(loaded, probing.rows.X, probing.protocol.control, folder / "control")
+    found = probing.probe(loaded, control)
+    cosines = best_cosines(sae.W_dec, model.feature_dict.feature_vectors)
+    return [
+        {
+            "feature": task.feature,
+            "rate": task.rate,
+            "max_cosine": float(cosines[task.feature]),
+            "recovered": bool(cosines[task.feature] > track.scoring.recovery_cosine),
+            "regimes": {regime: asdict(s) for regime, s in found[task.feature].items()},
+        }
+        for task in probing.tasks
+    ]

@@ -37,13 +37,17 @@ class SyntheticScores:
 METRICS = tuple(SyntheticScores.__dataclass_fields__)
 
 
-def recovered_fraction(decoder: torch.Tensor, features: torch.Tensor, threshold: float) -> float:
-    """The share of ``features`` rows ([n, d]) that some ``decoder`` row ([latents, d]) points
-    at with cosine similarity above ``threshold`` (signed: a latent reads its direction)."""
+def best_cosines(decoder: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+    """For each ``features`` row ([n, d]), the largest cosine similarity of any ``decoder`` row
+    ([latents, d]) to it (signed: a latent reads its direction)."""
     decoder = torch.nn.functional.normalize(decoder.detach().float(), dim=1)
     features = torch.nn.functional.normalize(features.detach().float(), dim=1)
-    best = (features @ decoder.T).max(dim=1).values
-    return float((best > threshold).float().mean())
+    return (features @ decoder.T).max(dim=1).values
+
+
+def recovered_fraction(decoder: torch.Tensor, features: torch.Tensor, threshold: float) -> float:
+    """The share of features that some decoder row points at with cosine above ``threshold``."""
+    return float((best_cosines(decoder, features) > threshold).float().mean())
 
 
 def score_sae(sae: Any, model: Any, rules: ScoringRules) -> SyntheticScores:

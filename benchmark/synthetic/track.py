@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -61,12 +62,30 @@ class ScoringRules(Rules):
     recovery_cosine: float = Field(gt=0, lt=1)
 
 
+class ProbingRules(Rules):
+    rows: int = Field(ge=2)
+    seed: int
+    tasks: int = Field(ge=1)
+    min_rate: float = Field(gt=0, lt=1)
+    max_rate: float = Field(gt=0, lt=1)
+    protocol: str
+    regimes: list[Literal["normal", "scarcity", "imbalance", "label_noise"]]
+
+    @model_validator(mode="after")
+    def _enough_positives(self) -> ProbingRules:
+        """The rarest task needs a balanced split with training rows besides 100 test rows."""
+        if self.rows * self.min_rate < 100:
+            raise ValueError("probing rows x min_rate must be at least 100")
+        return self
+
+
 class Track(Rules):
     name: str
     version: int = Field(ge=1)
     model: GroundTruthRules
     training: TrainingRules
     scoring: ScoringRules
+    probing: ProbingRules
 
     @model_validator(mode="after")
     def _seeds_apart(self) -> Track:

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from benchmark.atomic_io import write_text_atomic
 from benchmark.errors import SaeprobeError
 from benchmark.synthetic.ground_truth import ground_truth_model
+from benchmark.synthetic.probing import ProbingContext
 from benchmark.synthetic.run import SyntheticRun, architectures, run_once, runs_dir
 from benchmark.synthetic.scores import METRICS
 from benchmark.synthetic.track import TRACK_FILE, load_track
@@ -30,6 +31,7 @@ class SyntheticOptions:
     seeds: tuple[int, ...] = ()  # default: the track's
     track_file: Path = TRACK_FILE
     out: Path | None = None  # default: the cache's runs folder
+    probing: bool = True  # also probe the tasks whose labels are known features
     progress: bool = True
 
 
@@ -45,7 +47,36 @@ class SyntheticReport:
     path: Path
     track_hash: str
     summary: dict[str, dict[str, Interval]]  # architecture -> metric -> mean and 95% interval
+    probing: dict[str, dict[str, Interval]]  # architecture -> "<regime> <comparison>" -> interval
     runs: list[SyntheticRun]
+
+
+COMPARISONS = {"sae - logistic": "logistic", "sae - control": "control"}
+
+
+def probing_summary(runs: Sequence[SyntheticRun]) -> dict[str, Interval]:
+    """Per regime and comparison: the mean over tasks of the SAE probe's AUC minus the other's,
+    one value per seed, and its interval over seeds; and the same gap over the tasks the SAE
+    recovered and over those it missed, pooled over seeds."""
+    found: dict[str, Interval] = {}
+    probed = [run for run in runs if run.probing]
+    regimes = sorted({r for run in probed for task in run.probing for r in task["regimes"]})
+    for regime in regimes:
+        for name, other in COMPARISONS.items():
+            per_seed = [float(np.mean([gap(t, regime, other) for t in r.probing])) for r in probed]
+            if per_seed:
+                found[f"{regime} {name}"] = seed_interval(per_seed)
+            for label, wanted in (("recovered", True), ("missed", False)):
+                tasks = [t for run in probed for t in run.probing if t["recovered"] == wanted]
+                if tasks:
+                    gaps = [gap(t, regime, other) for t in tasks]
+                    found[f"{regime} {name} ({label}, {len(gaps)} tasks)"] = seed_interval(gaps)
+    return found
+
+
+def gap(task: dict[str, Any], regime: str, other: str) -> float:
+    scores = task["regimes"][regime]
+    return float(scores["sae"] - scores[other])
 
 
 def seed_interval(values: Sequence[float]) -> Interval:
@@ -72,23 +103,25 @@ def run_synthetic_track(options: SyntheticOptions) -> SyntheticReport:
         raise SaeprobeError(f"unknown architecture {unknown[0]!r}; known: {', '.join(known)}")
     seeds = list(options.seeds) or track.training.seeds
     model = ground_truth_model(track.model)
+    probing = ProbingContext.build(model, track.probing) if options.probing else None
     pairs = [(name, seed) for name in chosen for seed in seeds]
     bar = tqdm(pairs, desc="synthetic track", unit="SAE", disable=not options.progress)
-    runs = [run_once(track, model, name, seed) for name, seed in bar]
+    runs = [run_once(track, model, name, seed, probing) for name, seed in bar]
     summary = {name: summarise([r for r in runs if r.architecture == name]) for name in chosen}
+    probed = {name: probing_summary([r for r in runs if r.architecture == name]) for name in chosen}
     out = options.out or runs_dir(track) / SUMMARY_FILE
-    write_text_atomic(out, json.dumps(report_json(track.content_hash(), summary, runs), indent=1))
-    return SyntheticReport(out, track.content_hash(), summary, runs)
+    report = SyntheticReport(out, track.content_hash(), summary, probed, runs)
+    write_text_atomic(out, json.dumps(report_json(report), indent=1))
+    return report
 
 
-def report_json(
-    track_hash: str, summary: dict[str, dict[str, Interval]], runs: list[SyntheticRun]
-) -> dict[str, Any]:
+def report_json(report: SyntheticReport) -> dict[str, Any]:
+    def plain(table: dict[str, dict[str, Interval]]) -> dict[str, dict[str, dict[str, float]]]:
+        return {name: {key: vars(i) for key, i in rows.items()} for name, rows in table.items()}
+
     return {
-        "track_hash": track_hash,
-        "summary": {
-            name: {metric: vars(interval) for metric, interval in metrics.items()}
-            for name, metrics in summary.items()
-        },
-        "runs": [run.as_dict() for run in runs],
+        "track_hash": report.track_hash,
+        "summary": plain(report.summary),
+        "probing": plain(report.probing),
+        "runs": [run.as_dict() for run in report.runs],
     }
