@@ -40,12 +40,13 @@ def model():  # type: ignore[no-untyped-def]
 def test_the_ground_truth_model_is_fixed_by_its_seed(model) -> None:  # type: ignore[no-untyped-def]
     again = ground_truth_model(TRACK.model)
     assert torch.equal(model.feature_dict.feature_vectors, again.feature_dict.feature_vectors)
-    assert model.feature_dict.feature_vectors.shape == (2048, 128)
+    shape = (TRACK.model.num_features, TRACK.model.hidden_dim)
+    assert model.feature_dict.feature_vectors.shape == shape
 
 
 def test_a_random_decoder_recovers_about_nothing(model) -> None:  # type: ignore[no-untyped-def]
     """The chance floor: 2,048 random directions in 128 dimensions rarely reach cos 0.8."""
-    random = torch.randn(2048, 128, generator=torch.Generator().manual_seed(7))
+    random = torch.randn(2048, TRACK.model.hidden_dim, generator=torch.Generator().manual_seed(7))
     features = model.feature_dict.feature_vectors
     assert recovered_fraction(random, features, 0.8) < 0.01
 
@@ -56,8 +57,9 @@ def test_the_true_dictionary_recovers_everything(model) -> None:  # type: ignore
     from sae_lens import StandardSAE, StandardSAEConfig
 
     features = model.feature_dict.feature_vectors
-    order = torch.randperm(2048, generator=torch.Generator().manual_seed(1))
-    sae = StandardSAE(StandardSAEConfig(d_in=128, d_sae=2048))
+    n, d = features.shape
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(1))
+    sae = StandardSAE(StandardSAEConfig(d_in=d, d_sae=n))
     with torch.no_grad():
         sae.W_dec.copy_(features[order] * 3.0)
         sae.W_enc.copy_(features[order].T)

@@ -63,14 +63,19 @@ def probing_rows(model: Any, rules: ProbingRules) -> ProbingRows:
 
 
 def probing_tasks(rows: ProbingRows, rules: ProbingRules) -> list[ProbingTask]:
-    """``rules.tasks`` features in the firing-rate band, evenly spaced by rate."""
+    """``rules.tasks`` features of the firing-rate band, spread over it on a log scale: for
+    each of ``tasks`` geometrically spaced target rates, the unused feature closest to it."""
     rates = rows.fires.mean(axis=0)
-    band = np.flatnonzero((rates >= rules.min_rate) & (rates <= rules.max_rate))
+    band = list(np.flatnonzero((rates >= rules.min_rate) & (rates <= rules.max_rate)))
     if len(band) < rules.tasks:
         raise ValueError(f"only {len(band)} features fire at rates in the probing band")
-    by_rate = band[np.argsort(rates[band], kind="stable")]
-    chosen = by_rate[np.linspace(0, len(by_rate) - 1, rules.tasks).round().astype(int)]
-    return [ProbingTask(int(f), float(rates[f]), task_rows(rows, int(f))) for f in chosen]
+    chosen = []
+    for target in np.geomspace(rules.min_rate, rules.max_rate, rules.tasks):
+        nearest = min(band, key=lambda f: (abs(np.log(rates[f] / target)), f))
+        band.remove(nearest)
+        chosen.append(int(nearest))
+    chosen.sort(key=lambda f: (rates[f], f))
+    return [ProbingTask(f, float(rates[f]), task_rows(rows, f)) for f in chosen]
 
 
 def task_rows(rows: ProbingRows, feature: int) -> LabeledPrompts:
