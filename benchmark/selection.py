@@ -69,21 +69,16 @@ def original_plan(labels: np.ndarray, rules: SelectionRules, seed: int) -> Valid
     if n <= rules.leave_pair_out_max:
         pairs = itertools.combinations(range(n), 2)
         folds = tuple(Fold(np.setdiff1d(np.arange(n), pair), np.array(pair)) for pair in pairs)
-        return _validated("leave_pair_out", folds, labels)
+        return _usable("leave_pair_out", folds, labels, fit_classes=False)
     if n <= rules.kfold_max:
         splitter = StratifiedKFold(n_splits=rules.kfold_splits, shuffle=True, random_state=seed)
         with warnings.catch_warnings():  # a class smaller than the folds: as the original
             warnings.simplefilter("ignore", UserWarning)
             folds = tuple(Fold(fit, val) for fit, val in splitter.split(np.zeros(n), labels))
-        return _validated("kfold", folds, labels)
+        return _usable("kfold", folds, labels, fit_classes=False)
     size = min(int(rules.holdout_fraction * n), rules.holdout_max)
     fold = Fold(fit=np.arange(n - size), val=np.arange(n - size, n))
-    return _validated("holdout", (fold,), labels)
-
-
-def _validated(strategy: Strategy, folds: tuple[Fold, ...], labels: np.ndarray) -> ValidationPlan:
-    kept = tuple(fold for fold in folds if len(np.unique(labels[fold.val])) == 2)
-    return ValidationPlan(strategy, kept) if kept else ValidationPlan("none", ())
+    return _usable("holdout", (fold,), labels, fit_classes=False)
 
 
 def one_class(labels: np.ndarray) -> bool:
@@ -124,11 +119,16 @@ def holdout(labels: np.ndarray, rules: SelectionRules, seed: int) -> Fold:
     return Fold(fit=np.setdiff1d(np.arange(n), val), val=val)
 
 
-def _usable(strategy: Strategy, folds: tuple[Fold, ...], labels: np.ndarray) -> ValidationPlan:
+def _usable(
+    strategy: Strategy, folds: tuple[Fold, ...], labels: np.ndarray, fit_classes: bool = True
+) -> ValidationPlan:
+    """The folds whose validation rows hold both classes (and, with ``fit_classes``, whose
+    fitting rows do too); no search when none is left."""
     kept = tuple(
         fold
         for fold in folds
-        if len(np.unique(labels[fold.fit])) == 2 and len(np.unique(labels[fold.val])) == 2
+        if len(np.unique(labels[fold.val])) == 2
+        and (not fit_classes or len(np.unique(labels[fold.fit])) == 2)
     )
     return ValidationPlan(strategy, kept) if kept else ValidationPlan("none", ())
 

@@ -163,7 +163,7 @@ def test_the_protocol_fixes_fp32_activations() -> None:
         activation_dtype(PAPER, "bf16")
 
 
-def test_v1_keeps_its_hash_and_rows() -> None:
+def test_v1_keeps_its_hash() -> None:
     """The rules added for the original are left out of v1's hash (they are unset there)."""
     assert V1.content_hash() == "c578c5b3199685cae7b56e7599289c14c8a38d720175f3d59b1feb3bf8d6203f"
     assert V1.splits.original is None and V1.sae_probe.solver is None

@@ -189,8 +189,9 @@ class SAEProbeRules(Rules):
     )
     max_iter: int = Field(ge=1, description="liblinear iterations per fit")
     solver: Literal["saga"] | None = added_rule(
-        "saga: sae-probes' own probe (float32 torch ranking, scikit-learn's saga on float32 "
-        "latents with random_state = seed, rows shuffled before the refit); None: liblinear"
+        "saga: sae-probes' own probe (float32 torch ranking, scikit-learn's saga on the "
+        "latents in float64 with random_state = seed, rows shuffled before the refit); None: "
+        "liblinear"
     )
 
 

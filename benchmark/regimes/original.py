@@ -89,8 +89,15 @@ class OriginalSampler:
         except ValueError:
             return None
 
-    def split(self, regime: RegimeName, level: float | None, seed: int, n_train: int, n_test: int,
-              ratio: float = 0.5) -> list[CellSplit]:  # fmt: skip
+    def split(
+        self,
+        regime: RegimeName,
+        level: float | None,
+        seed: int,
+        n_train: int,
+        n_test: int,
+        ratio: float = 0.5,
+    ) -> list[CellSplit]:
         drawn = self.draw(n_train, n_test, ratio, seed)
         if drawn is None:
             return []
@@ -116,17 +123,14 @@ class OriginalSampler:
 
     def imbalance(self, seed: int, for_sae: bool) -> list[CellSplit]:
         levels = self.protocol.regimes.imbalance.positive_fractions
-        ratios = sae_fractions(levels) if for_sae and self.linspace_for_sae else levels
+        linspace = self.draws.sae_imbalance_fractions == "linspace"
+        ratios = sae_fractions(levels) if for_sae and linspace else levels
         splits = self.protocol.splits
         sizes = imbalance_sizes(self.data.labels, levels, splits.min_test, splits.max_train)
         cells = []
         for level, ratio in zip(levels, ratios, strict=True):
             cells += self.split("imbalance", level, seed, *sizes, ratio=ratio)
         return cells
-
-    @property
-    def linspace_for_sae(self) -> bool:
-        return self.draws.sae_imbalance_fractions == "linspace"
 
     def label_noise(self, seed: int) -> list[CellSplit]:
         cells = []

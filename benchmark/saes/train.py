@@ -58,24 +58,27 @@ def train_sae(recipe: Recipe, activations: np.ndarray, settings: TrainingSetting
     return fit_sae(recipe, data, activations.shape[1], settings)
 
 
+def training_sae(recipe: Recipe, d_in: int, width: int, normalize: str = "none") -> Any:
+    """The recipe's SAELens training SAE as SAELens initialises it (under the caller's seed)."""
+    import sae_lens
+
+    config_class = getattr(sae_lens, f"{recipe.trainer_class}Config")
+    config = config_class(
+        d_in=d_in, d_sae=width, normalize_activations=normalize, **recipe.settings
+    )
+    return getattr(sae_lens, recipe.trainer_class)(config)
+
+
 def fit_sae(
     recipe: Recipe, data: Iterator[torch.Tensor], d_in: int, settings: TrainingSettings
 ) -> Any:
     """Build the recipe's SAELens training SAE (under the caller's torch seed) and train it
     with ``sae_lens.SAETrainer`` on ``data``'s batches; the input scaling it estimates is
     folded into the returned SAE's weights, so it reads raw activations."""
-    import sae_lens
     from sae_lens.config import LoggingConfig, SAETrainerConfig
     from sae_lens.training.sae_trainer import SAETrainer
 
-    config_class = getattr(sae_lens, f"{recipe.trainer_class}Config")
-    config = config_class(
-        d_in=d_in,
-        d_sae=settings.width,
-        normalize_activations="expected_average_only_in",
-        **recipe.settings,
-    )
-    sae = getattr(sae_lens, recipe.trainer_class)(config)
+    sae = training_sae(recipe, d_in, settings.width, "expected_average_only_in")
     trainer_config = SAETrainerConfig(
         total_training_samples=settings.samples,
         train_batch_size_samples=settings.batch_size,

@@ -20,7 +20,7 @@ from benchmark.paths import cache_root
 from benchmark.saes.control import build_control
 from benchmark.saes.load import load_sae_folder
 from benchmark.saes.recipes import TrainingSettings, recipes
-from benchmark.saes.train import fit_sae
+from benchmark.saes.train import fit_sae, training_sae
 from benchmark.synthetic.probing import ProbingContext
 from benchmark.synthetic.scores import SyntheticScores, best_cosines, score_sae
 from benchmark.synthetic.track import Track
@@ -65,38 +65,27 @@ def runs_dir(track: Track) -> Path:
 
 
 def trained_sae(track: Track, model: Any, architecture: str, seed: int) -> Any:
-    """The recipe's SAE trained on the ground-truth model's activations (seeded init and data)."""
+    """The recipe's SAE trained on the ground-truth model's activations (seeded init and data);
+    ``untrained``: a TopK SAE as SAELens initialises it under the seed."""
     from sae_lens.synthetic.training import SyntheticActivationIterator
 
-    rules = track.training
+    rules, d_in = track.training, track.model.hidden_dim
+    torch.manual_seed(seed)
+    if architecture == UNTRAINED:
+        return training_sae(recipes(rules.width, rules.k)["topk"], d_in, rules.width)
     settings = TrainingSettings(
         width=rules.width, k=rules.k, samples=rules.samples, batch_size=rules.batch_size,
         lr=rules.lr, seed=seed,
     )  # fmt: skip
-    name = "topk" if architecture == UNTRAINED else architecture
-    recipe = recipes(rules.width, rules.k)[name]
-    torch.manual_seed(seed)
-    if architecture == UNTRAINED:
-        return untrained_sae(recipe.trainer_class, recipe.settings, track)
     generator = model.activation_generator
     data = SyntheticActivationIterator(model.feature_dict, generator, rules.batch_size)
-    return fit_sae(recipe, iter(data), track.model.hidden_dim, settings)
-
-
-def untrained_sae(trainer_class: str, settings: dict[str, Any], track: Track) -> Any:
-    import sae_lens
-
-    config = getattr(sae_lens, f"{trainer_class}Config")(
-        d_in=track.model.hidden_dim, d_sae=track.training.width, **settings
-    )
-    return getattr(sae_lens, trainer_class)(config)
+    return fit_sae(recipes(rules.width, rules.k)[architecture], iter(data), d_in, settings)
 
 
 @contextmanager
 def one_torch_thread() -> Iterator[None]:
-    """Train on one torch thread: measured on a 1,024 x 128 TopK SAE, 2,000,000 samples took
-    12.3 CPU-minutes on torch's default threads beside other jobs, and 100 steps 10.4 CPU s on
-    one (about 3.5 CPU-minutes for the budget)."""
+    """Train on one torch thread: a 1,024 x 128 TopK SAE's 2,000,000 samples took 12.3
+    CPU-minutes on torch's default threads beside other jobs, and 176.5 CPU s on one."""
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -8,15 +8,11 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from benchmark.protocols.protocol import ProtocolError, one_line
+from benchmark.protocols.protocol import ProtocolError, Rules, one_line
 
 TRACK_FILE = Path(__file__).parent / "track-v1.yaml"
-
-
-class Rules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class FiringRules(Rules):
