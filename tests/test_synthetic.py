@@ -17,8 +17,8 @@ from benchmark.synthetic.ground_truth import ground_truth_model
 from benchmark.synthetic.probing import probing_rows, probing_tasks
 from benchmark.synthetic.run import run_once, runs_dir
 from benchmark.synthetic.scores import recovered_fraction, score_sae
+from benchmark.synthetic.summary import seed_interval
 from benchmark.synthetic.track import Track, load_track
-from benchmark.workflows.synthetic import seed_interval
 
 TRACK = load_track()
 
@@ -137,7 +137,8 @@ def test_the_command_runs_the_track_and_refuses_unknown_architectures(
     scores = run["probing"][0]["regimes"]["label_noise"]
     assert set(scores) == {"sae", "logistic", "control"}
     assert all(0.0 <= value <= 1.0 for value in scores.values())
-    assert "label_noise sae - control" in summary["probing"]["topk"]
+    assert len(run["feature_cosines"]) == TRACK.model.num_features
+    assert len(summary["feature_rates"]) == TRACK.model.num_features
     assert "topk" in capsys.readouterr().out
     assert main([*args, "--architectures", "gated"]) == 1
     assert "unknown architecture 'gated'" in capsys.readouterr().err

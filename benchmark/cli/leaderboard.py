@@ -38,6 +38,10 @@ def register(groups: argparse._SubParsersAction) -> None:
     )
     build.add_argument("--hub-repo", metavar="ORG/NAME", help="with --results hub")
     build.add_argument("--revision", help="with --results hub: a branch, tag or commit")
+    build.add_argument(
+        "--synthetic", type=Path, metavar="FILE",
+        help="the synthetic track's results (default: leaderboard/synthetic-track.json, if any)",
+    )  # fmt: skip
     build.add_argument("--resamples", type=int, default=StatsSettings().resamples)
     build.add_argument("--seed", type=int, default=StatsSettings().seed)
     add_json_option(build)
@@ -54,6 +58,7 @@ def run_build(args: argparse.Namespace) -> int:
         results=args.results,
         hub_repo=args.hub_repo,
         revision=args.revision,
+        synthetic=args.synthetic,
     )
     report = build_leaderboard(options)
     summary = {

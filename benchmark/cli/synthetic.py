@@ -61,8 +61,10 @@ def run_command(args: argparse.Namespace) -> int:
             for c in columns
         )
         sys.stdout.write(f"{name:<12}{cells}\n")
-    for name, rows in report.probing.items():
-        for key, interval in rows.items():
+    for name, gaps in report.probing.items():
+        for gap in gaps:
+            key = f"{gap.regime} sae - {gap.comparison} ({gap.tasks}, n={gap.count})"
+            interval = gap.interval
             sys.stdout.write(
                 f"probing {name:<12} {key:<44} {interval.mean:+.4f} "
                 f"[{interval.low:+.4f}, {interval.high:+.4f}]\n"

@@ -34,26 +34,36 @@ def to_svg(figure: plt.Figure) -> str:
 
 
 def curves(
-    series: Series, xlabel: str, title: str, log_x: bool = False, bands: Bands | None = None
+    series: Series,
+    xlabel: str,
+    title: str,
+    log_x: bool = False,
+    bands: Bands | None = None,
+    ylabel: str = "mean test ROC-AUC",
+    log_base: int = 2,
+    ylim: tuple[float, float] | None = None,
 ) -> str:
-    """Mean test AUC against a regime's level, one line per series, each over a shaded band (its
-    CI) where ``bands`` has one; NaN bounds (a single dataset) leave no band."""
+    """Mean test AUC (or ``ylabel``) against a regime's level (or any x), one line per series,
+    each over a shaded band (its CI) where ``bands`` has one; NaN bounds (a single dataset)
+    leave no band."""
     figure, axes = plt.subplots(figsize=(5.2, 3.4))
     for label, (x, y) in series.items():
         dashed = label == "quiver with SAE"  # drawn over the best baseline where they agree
-        axes.plot(
+        (line,) = axes.plot(
             x, y, marker="o", markersize=3, label=label, color=COLORS.get(label),
             linestyle="--" if dashed else "-", linewidth=1.2 if dashed else 1.8,
         )  # fmt: skip
         if bands and label in bands and not dashed:
             low, high = bands[label]
-            axes.fill_between(x, low, high, color=COLORS.get(label), alpha=0.15, linewidth=0)
+            axes.fill_between(x, low, high, color=line.get_color(), alpha=0.15, linewidth=0)
     if log_x:
-        axes.set_xscale("log", base=2)
-        axes.xaxis.set_major_locator(LogLocator(base=2))
+        axes.set_xscale("log", base=log_base)
+        axes.xaxis.set_major_locator(LogLocator(base=log_base))
         axes.xaxis.set_major_formatter(ScalarFormatter())
         axes.xaxis.set_minor_formatter(NullFormatter())
-    axes.set(xlabel=xlabel, ylabel="mean test ROC-AUC", title=title)
+    axes.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if ylim is not None:
+        axes.set_ylim(*ylim)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
     return to_svg(figure)

@@ -39,9 +39,11 @@ from benchmark.leaderboard.summary import (
     rank,
     summarize,
 )
+from benchmark.leaderboard.synthetic_page import synthetic_page
 from benchmark.protocols.protocol import PROTOCOLS_DIR, Protocol, load_protocol
 from benchmark.results.provenance import harness_commit
 from benchmark.stats.settings import StatsSettings
+from benchmark.synthetic.summary import TrackResults
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -58,7 +60,14 @@ class BuildReport:
     ranked: list[str]
 
 
-def build_site(submissions: Path, out: Path, settings: StatsSettings | None = None) -> BuildReport:
+def build_site(
+    submissions: Path,
+    out: Path,
+    settings: StatsSettings | None = None,
+    synthetic: TrackResults | None = None,
+) -> BuildReport:
+    """The site from ``submissions``' records, with the synthetic track's page when its
+    results are given."""
     started = time.perf_counter()
     submissions = submissions.resolve()  # records are cited relative to it
     settings = settings or StatsSettings()
@@ -71,6 +80,9 @@ def build_site(submissions: Path, out: Path, settings: StatsSettings | None = No
     floors = noise_floors(main) if main else {}
     pages, ranked = site_pages(summaries, others, submissions, settings, protocol, floors)
     provenance = site_provenance(summaries, protocol, main)
+    if synthetic is not None:
+        pages.append(synthetic_page(synthetic))
+    provenance["synthetic"] = synthetic is not None
     with staging_folder(out.parent) as staging:
         write_site(staging / "site", pages, provenance)
         replace_folder(staging / "site", out)

@@ -9,7 +9,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +34,17 @@ def architectures(track: Track) -> list[str]:
 
 @dataclass(frozen=True)
 class SyntheticRun:
-    """One trained SAE's scores; ``probing`` holds one entry per task: the feature, its firing
-    rate, whether the SAE recovered it (and the best decoder cosine), and per regime the mean
-    test AUCs of the SAE probe, the logistic baseline and the SAE's random control."""
+    """One trained SAE's scores; ``feature_cosines``: per true feature, the best decoder
+    cosine; ``probing`` holds one entry per task: the feature, its firing rate, whether the SAE
+    recovered it (and the best decoder cosine), and per regime the mean test AUCs of the SAE
+    probe, the logistic baseline and the SAE's random control."""
 
     architecture: str
     seed: int
     scores: SyntheticScores
     train_seconds: float
     probing: list[dict[str, Any]] = field(default_factory=list)
+    feature_cosines: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,13 +53,14 @@ class SyntheticRun:
             "train_seconds": self.train_seconds,
             "scores": self.scores.as_dict(),
             "probing": self.probing,
+            "feature_cosines": self.feature_cosines,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> SyntheticRun:
         scores = SyntheticScores(**raw["scores"])
         fields = (raw["architecture"], raw["seed"], scores, raw["train_seconds"])
-        return cls(*fields, raw.get("probing", []))
+        return cls(*fields, raw.get("probing", []), raw.get("feature_cosines", []))
 
 
 def runs_dir(track: Track) -> Path:
@@ -103,7 +106,7 @@ def run_once(
     if path.exists():
         cached = SyntheticRun.from_dict(json.loads(path.read_text(encoding="utf-8")))
         if probing is None or cached.probing:
-            return cached
+            return with_cosines(cached, path, model)
     started = time.process_time()
     with one_torch_thread():
         sae = trained_sae(track, model, architecture, seed)
@@ -111,9 +114,31 @@ def run_once(
     scores = score_sae(sae, model, track.scoring)
     folder = path.with_suffix("")
     tasks = probed(sae, folder, model, track, probing) if probing is not None else []
-    run = SyntheticRun(architecture, seed, scores, seconds, tasks)
+    cosines = rounded(best_cosines(sae.W_dec, model.feature_dict.feature_vectors))
+    run = SyntheticRun(architecture, seed, scores, seconds, tasks, cosines)
+    save_run(path, run)
+    return run
+
+
+def save_run(path: Path, run: SyntheticRun) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(run.as_dict(), indent=1))
+
+
+def rounded(cosines: torch.Tensor) -> list[float]:
+    return [round(float(c), 4) for c in cosines]
+
+
+def with_cosines(run: SyntheticRun, path: Path, model: Any) -> SyntheticRun:
+    """A run cached before runs kept each feature's best cosine gets them from its saved SAE
+    (and is saved again); a run without a saved SAE stays as it is."""
+    folder = path.with_suffix("") / "sae"
+    if run.feature_cosines or not folder.is_dir():
+        return run
+    decoder = load_sae_folder(folder).sae.W_dec
+    cosines = rounded(best_cosines(decoder, model.feature_dict.feature_vectors))
+    run = replace(run, feature_cosines=cosines)
+    save_run(path, run)
     return run
 
 

@@ -69,3 +69,16 @@ def score_sae(sae: Any, model: Any, rules: ScoringRules) -> SyntheticScores:
         dead_latents=result.dead_latents,
         true_l0=result.true_l0,
     )
+
+
+def feature_rates(model: Any, rules: ScoringRules) -> list[float]:
+    """Each true feature's firing rate on the scoring rows (drawn under the scoring seed, in
+    batches): the rate at which it fires where SAEs are scored, hierarchy and correlation
+    included."""
+    fired = torch.zeros(model.feature_dict.feature_vectors.shape[0])
+    with torch.random.fork_rng():
+        torch.manual_seed(rules.seed)
+        for start in range(0, rules.samples, rules.batch_size):
+            _, features = model.sample_with_features(min(rules.batch_size, rules.samples - start))
+            fired += (features > 0).float().sum(dim=0)
+    return (fired / rules.samples).tolist()

@@ -13,6 +13,7 @@ from benchmark.leaderboard.site import BuildReport, build_site
 from benchmark.results.export import export_results, import_results
 from benchmark.stats.settings import StatsSettings
 from benchmark.submissions.store import submissions_root
+from benchmark.synthetic.summary import TrackResults, load_results
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class BuildOptions:
     results: str | None = None  # an export folder, or "hub" (with hub_repo)
     hub_repo: str | None = None
     revision: str | None = None
+    synthetic: Path | None = None  # the synthetic track's results; default: the shipped file
+
+
+SHIPPED_SYNTHETIC = Path("leaderboard") / "synthetic-track.json"
 
 
 def export_all_results(out: Path, submissions: Path | None = None) -> ExportReport:
@@ -39,11 +44,22 @@ def export_all_results(out: Path, submissions: Path | None = None) -> ExportRepo
 
 def build_leaderboard(options: BuildOptions) -> BuildReport:
     """The site from the submissions folder, or from a results export laid out again."""
+    synthetic = synthetic_results(options.synthetic)
     if options.results is None:
-        return build_site(options.submissions or submissions_root(), options.out, options.settings)
+        root = options.submissions or submissions_root()
+        return build_site(root, options.out, options.settings, synthetic)
     with tempfile.TemporaryDirectory(prefix="saeprobe-results-") as scratch:
         import_results(export_folder(options), Path(scratch) / "submissions")
-        return build_site(Path(scratch) / "submissions", options.out, options.settings)
+        return build_site(Path(scratch) / "submissions", options.out, options.settings, synthetic)
+
+
+def synthetic_results(path: Path | None) -> TrackResults | None:
+    """The given results file (which must exist), else the shipped one where it is."""
+    if path is None:
+        return load_results(SHIPPED_SYNTHETIC) if SHIPPED_SYNTHETIC.is_file() else None
+    if not path.is_file():
+        raise SaeprobeError(f"--synthetic {path}: no such file")
+    return load_results(path)
 
 
 def export_folder(options: BuildOptions) -> Path:
