@@ -52,9 +52,11 @@ def write_submission(
     architecture: str = "topk",
     control_auc: float | None = 0.70,
     protocol_hash: str = PROTOCOL_HASH,
+    random_baseline: dict[str, str] | None = None,
 ) -> Path:
     """A submission whose SAE probe reaches ``sae_auc`` (plus per-dataset noise) everywhere,
-    against baselines at ``BASELINE_AUC`` and a control at ``control_auc``."""
+    against baselines at ``BASELINE_AUC`` and a control at ``control_auc``; ``random_baseline``:
+    the manifest's link from a trained random baseline to its reference."""
     folder = root / submission_id
     folder.mkdir(parents=True)
     manifest = {
@@ -69,6 +71,8 @@ def write_submission(
         "authors": ["tests"],
         "license": "MIT",
     }
+    if random_baseline is not None:
+        manifest["random_baseline"] = random_baseline
     (folder / "submission.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     measured = {"l0": 32.0, "explained_variance": 0.9, "dead_fraction": 0.25}
     validation = {"status": "validated", "measured": measured}

@@ -291,3 +291,29 @@ def test_bar_axis_shows_every_auc() -> None:
     assert auc_floor({"SAE probe": [0.7, 0.9], "random control": [0.55, float("nan")]}) == 0.4
     assert auc_floor({"SAE probe": [0.7], "random control": [0.37]}) == pytest.approx(0.3)
     assert auc_floor({"SAE probe": [0.05]}) == 0.0
+
+
+def test_each_reference_is_set_against_its_random_baselines_and_control(tmp_path: Path) -> None:
+    """Table 2 of the sanity-check paper: the reference's probe minus each baseline's, per
+    regime, paired cell by cell (0.85 - 0.80 = 0.05 everywhere: the per-dataset offsets cancel),
+    and minus its untrained control (0.85 - 0.70)."""
+    root = tmp_path / "submissions"
+    write_submission(root, "ref", 0.85)
+    link = {"of": "ref", "constraint": "frozen-decoder"}
+    write_submission(root, "ref-frozen", 0.80, control_auc=None, random_baseline=link)
+    build_site(root, tmp_path / "site", SETTINGS)
+    table = json.loads((tmp_path / "site" / "data" / "random-baselines.json").read_text())
+    rows = {row[1]["value"]: row for row in table["rows"]}
+    assert set(rows) == {"(itself)", "frozen-decoder", "untrained control"}
+    keys = [head["key"] for head in table["header"]]
+    for regime in LEVELS:
+        column = keys.index(f"delta_{regime}")
+        assert rows["frozen-decoder"][column]["value"] == pytest.approx(0.05)
+        assert rows["untrained control"][column]["value"] == pytest.approx(0.15)
+        assert rows["(itself)"][column]["value"] is None
+    assert rows["(itself)"][keys.index("l0")]["value"] == 32.0
+    assert rows["frozen-decoder"][1]["href"] == "submissions/ref-frozen.html"
+
+
+def test_without_random_baselines_there_is_no_such_table(site: Path) -> None:
+    assert not (site / "data" / "random-baselines.json").exists()

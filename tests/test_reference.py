@@ -64,7 +64,7 @@ def test_each_recipe_trains_and_saves_a_valid_sae(name: str, tmp_path: Path) -> 
     rng = np.random.default_rng(0)
     activations = rng.normal(size=(4096, 32)).astype(np.float32)
     settings = TrainingSettings(width=64, k=4, samples=2048, batch_size=256)
-    (trained,) = train_suite([name], activations, settings)
+    (trained,) = train_suite([(name, None)], activations, settings)
     trained.sae.save_inference_model(tmp_path)
     recipe = recipes(64, 4)[name]
     manifest = build_manifest(
@@ -81,3 +81,14 @@ def test_each_recipe_trains_and_saves_a_valid_sae(name: str, tmp_path: Path) -> 
     assert latents.shape == (100, 64) and np.isfinite(latents).all()
     if name == "topk":
         assert ((latents != 0).sum(axis=1) <= 4).all()
+
+
+def test_baselines_of_a_reference_not_yet_submitted_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmark.cli.main import main
+
+    monkeypatch.setenv("SAEPROBE_SUBMISSIONS", str(tmp_path))
+    args = ["reference", "train", "--architectures", "topk", "--baselines", "frozen-decoder"]
+    assert main(args) == 1
+    assert "ref-topk-2048 is not submitted: train the reference first" in capsys.readouterr().err

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmark.saes.recipes import TrainingSettings, recipes
+from benchmark.saes.recipes import BASELINES, TrainingSettings, recipes
 
 TRAIN_EPILOG = """examples:
   saeprobe reference train                         (all five architectures, then submit them)
   saeprobe reference train --architectures topk --width 1024 --force
   saeprobe reference train --max-paragraphs 300 --samples 20480   (a quick trial)
+  saeprobe reference train --architectures topk --baselines frozen-decoder frozen-encoder
 
 Trains with SAELens's own trainer on blocks.15.hook_resid_post of smollm2-135m, over Python's
 standard-library prose, and submits each SAE as submissions/ref-<architecture>-<width>/.
@@ -34,6 +35,11 @@ def register(groups: argparse._SubParsersAction) -> None:
     train.add_argument("--samples", type=int, default=defaults.samples, help="training tokens")
     train.add_argument("--max-paragraphs", type=int, help="a smaller corpus (for quick trials)")
     train.add_argument("--force", action="store_true", help="replace existing submissions")
+    train.add_argument(
+        "--baselines", nargs="+", choices=BASELINES, default=[], metavar="CONSTRAINT",
+        help="instead of the references, train these random baselines of each (trained like it "
+        f"under one constraint): {', '.join(BASELINES)}",
+    )  # fmt: skip
     train.set_defaults(handler=train_command)
 
 
@@ -45,6 +51,7 @@ def train_command(args: argparse.Namespace) -> int:
         settings=TrainingSettings(width=args.width, k=args.k, samples=args.samples),
         max_paragraphs=args.max_paragraphs,
         force=args.force,
+        baselines=tuple(args.baselines),
     )
     for trained in train_reference(options):
         measured = trained.measured

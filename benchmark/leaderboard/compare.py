@@ -54,9 +54,17 @@ def compare_page(a: EntrySummary, b: EntrySummary, root: Path, settings: StatsSe
 
 def paired_deltas(a: Evaluation, b: Evaluation) -> dict[str, ByDataset]:
     """regime -> dataset -> per-cell SAE-probe test AUC of ``a`` minus ``b``, on shared cells."""
-    others = {cell.key: cell for cell in b.cells["sae"]}
+    return paired_cell_deltas(a.cells["sae"], b.cells["sae"])
+
+
+def paired_cell_deltas(
+    cells: Sequence[CellResult], other_cells: Sequence[CellResult]
+) -> dict[str, ByDataset]:
+    """regime -> dataset -> per-cell picked SAE-probe test AUC of ``cells`` minus
+    ``other_cells``, on the cells both have."""
+    others = {cell.key: cell for cell in other_cells}
     out: dict[str, ByDataset] = {}
-    for cell in a.cells["sae"]:
+    for cell in cells:
         if cell.key in others:
             delta = probe_pick(cell)[1] - probe_pick(others[cell.key])[1]
             out.setdefault(cell.regime, {}).setdefault(cell.dataset, []).append(delta)

@@ -16,6 +16,7 @@ import jinja2
 
 from benchmark import __version__
 from benchmark.atomic_io import staging_folder
+from benchmark.leaderboard.baselines import baselines_table
 from benchmark.leaderboard.collect import Evaluation, collect_evaluations
 from benchmark.leaderboard.compare import compare_href, compare_pages
 from benchmark.leaderboard.noise_floor import noise_floors
@@ -119,6 +120,9 @@ def site_pages(
         deltas_table(order, floors=floors),
     ]
     index.plots = overview_plots(ranked, by_id) if ranked else []
+    sanity = baselines_table(order, sorted(regimes, key=regime_order), settings)
+    if sanity is not None:
+        index.tables.append(sanity)
     if others:
         index.tables.append(other_protocols_table(others))
     datasets = sorted({c.dataset for s in summaries for c in s.evaluation.cells["sae"]})

@@ -4,7 +4,11 @@ its shared training settings. Free of torch, so the command line can offer the n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
+
+# the trained random baselines of a reference SAE (benchmark.saes.frozen)
+Baseline = Literal["frozen-decoder", "soft-frozen-decoder", "frozen-encoder"]
+BASELINES: tuple[str, ...] = get_args(Baseline)
 
 
 @dataclass(frozen=True)

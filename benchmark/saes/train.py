@@ -16,6 +16,7 @@ import torch
 from benchmark.activations.extract import tokenize
 from benchmark.activations.hooks import Hook, capture
 from benchmark.activations.models import LoadedModel
+from benchmark.saes.frozen import Constraint, constraint_for
 from benchmark.saes.recipes import Recipe, TrainingSettings, recipes
 
 
@@ -51,11 +52,15 @@ def batches(activations: np.ndarray, batch_size: int, seed: int) -> Iterator[tor
             yield torch.from_numpy(activations[order[start : start + batch_size]])
 
 
-def train_sae(recipe: Recipe, activations: np.ndarray, settings: TrainingSettings) -> Any:
-    """Train on shuffled mini-batches of ``activations``; returns the trained training-SAE."""
+def train_sae(
+    recipe: Recipe, activations: np.ndarray, settings: TrainingSettings, baseline: str | None = None
+) -> Any:
+    """Train on shuffled mini-batches of ``activations``; returns the trained training-SAE.
+    ``baseline``: one of the sanity-check paper's constraints (``benchmark.saes.frozen``)."""
+    constraint = constraint_for(baseline, activations, settings.seed) if baseline else None
     torch.manual_seed(settings.seed)
     data = batches(activations, settings.batch_size, settings.seed)
-    return fit_sae(recipe, data, activations.shape[1], settings)
+    return fit_sae(recipe, data, activations.shape[1], settings, constraint)
 
 
 def training_sae(recipe: Recipe, d_in: int, width: int, normalize: str = "none") -> Any:
@@ -70,15 +75,22 @@ def training_sae(recipe: Recipe, d_in: int, width: int, normalize: str = "none")
 
 
 def fit_sae(
-    recipe: Recipe, data: Iterator[torch.Tensor], d_in: int, settings: TrainingSettings
+    recipe: Recipe,
+    data: Iterator[torch.Tensor],
+    d_in: int,
+    settings: TrainingSettings,
+    constraint: Constraint | None = None,
 ) -> Any:
     """Build the recipe's SAELens training SAE (under the caller's torch seed) and train it
-    with ``sae_lens.SAETrainer`` on ``data``'s batches; the input scaling it estimates is
-    folded into the returned SAE's weights, so it reads raw activations."""
+    with ``sae_lens.SAETrainer`` on ``data``'s batches, under ``constraint`` if one is given;
+    the input scaling it estimates is folded into the returned SAE's weights, so it reads raw
+    activations."""
     from sae_lens.config import LoggingConfig, SAETrainerConfig
     from sae_lens.training.sae_trainer import SAETrainer
 
     sae = training_sae(recipe, d_in, settings.width, "expected_average_only_in")
+    if constraint is not None:
+        constraint.prepare(sae)
     trainer_config = SAETrainerConfig(
         total_training_samples=settings.samples,
         train_batch_size_samples=settings.batch_size,
@@ -90,7 +102,10 @@ def fit_sae(
         n_batches_for_norm_estimate=20,
         logger=LoggingConfig(log_to_wandb=False),
     )
-    return SAETrainer(trainer_config, sae, data).fit()
+    trainer = SAETrainer(trainer_config, sae, data)
+    if constraint is not None:
+        constraint.attach(trainer)
+    return trainer.fit()
 
 
 @dataclass(frozen=True)
@@ -98,12 +113,15 @@ class Trained:
     name: str
     seconds: float
     sae: Any
+    baseline: str | None = None  # the random baseline's constraint, if it is one
 
 
 def train_suite(
-    names: Sequence[str], activations: np.ndarray, settings: TrainingSettings
+    jobs: Sequence[tuple[str, str | None]], activations: np.ndarray, settings: TrainingSettings
 ) -> Iterator[Trained]:
-    for name in names:
+    """Each (architecture, baseline or None) trained in turn."""
+    for name, baseline in jobs:
         started = time.perf_counter()
-        sae = train_sae(recipes(settings.width, settings.k)[name], activations, settings)
-        yield Trained(name, time.perf_counter() - started, sae)
+        recipe = recipes(settings.width, settings.k)[name]
+        sae = train_sae(recipe, activations, settings, baseline)
+        yield Trained(name, time.perf_counter() - started, sae, baseline)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from benchmark.errors import SaeprobeError
+from benchmark.saes.recipes import Baseline
 
 SCHEMA_PATH = Path(__file__).parent / "submission.schema.json"
 MANIFEST_FILE = "submission.yaml"
@@ -73,6 +74,14 @@ class Claims(Strict):
     explained_variance: float | None = Field(None, le=1)
 
 
+class RandomBaseline(Strict):
+    """A trained random baseline of a reference SAE (Korznikov et al. 2026): trained like it,
+    under one constraint on its directions (``benchmark.saes.frozen``)."""
+
+    of: str = Field(description="the reference SAE's id")
+    constraint: Baseline
+
+
 class Manifest(Strict):
     id: str = Field(description="a slug: lowercase letters, digits and dashes")
     display_name: str = Field(min_length=1, max_length=120)
@@ -88,6 +97,9 @@ class Manifest(Strict):
     license: str
     link: str | None = None
     control_of: str | None = Field(None, description="set on random controls: the SAE's id")
+    random_baseline: RandomBaseline | None = Field(
+        None, description="set on the sanity-check baselines: what they are a baseline of"
+    )
 
     @field_validator("id")
     @classmethod

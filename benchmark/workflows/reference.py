@@ -19,6 +19,7 @@ from tqdm import tqdm
 from benchmark.activations.catalog import DEFAULT_MODEL, EMBEDDED
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import load_model, resolve_model
+from benchmark.errors import SaeprobeError
 from benchmark.saes.corpus import drop_overlaps, stdlib_paragraphs
 from benchmark.saes.load import load_sae_folder
 from benchmark.saes.measure import Measured, measure
@@ -45,6 +46,7 @@ class ReferenceOptions:
     settings: TrainingSettings = field(default_factory=TrainingSettings)
     max_paragraphs: int | None = None  # a smaller corpus, for quick trials
     force: bool = False  # replace existing submissions
+    baselines: tuple[str, ...] = ()  # train these random baselines of each reference instead
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,18 @@ class ReferenceResult:
 
 
 def train_reference(options: ReferenceOptions) -> Iterator[ReferenceResult]:
-    """Train and submit each requested architecture, yielding each as it is submitted."""
+    """Train and submit each requested architecture (or its random baselines), yielding each
+    as it is submitted."""
     settings = options.settings
+    jobs = training_jobs(options)
     hook = Hook.parse(EMBEDDED[DEFAULT_MODEL].default_hook)
     train_rows, held_out = corpus_split(options.max_paragraphs)
     loaded = load_model(resolve_model(DEFAULT_MODEL), "bf16")  # as the benchmark reads it
     train_x = stack(corpus_activations(loaded, hook, train_rows), len(train_rows), "train")
     test_x = stack(corpus_activations(loaded, hook, held_out), len(held_out), "held out")
     log.info("corpus: %d training tokens, %d held out", len(train_x), len(test_x))
-    for trained in train_suite(list(options.architectures), train_x, settings):
-        submission_id = f"ref-{trained.name}-{settings.width}"
+    for trained in train_suite(jobs, train_x, settings):
+        submission_id = trained_id(trained.name, settings.width, trained.baseline)
         with tempfile.TemporaryDirectory() as staging:
             trained.sae.save_inference_model(staging)
             measured = measure(load_sae_folder(Path(staging)), test_x)
@@ -75,13 +79,35 @@ def train_reference(options: ReferenceOptions) -> Iterator[ReferenceResult]:
         yield ReferenceResult(submission_id, trained.seconds, measured)
 
 
+def training_jobs(options: ReferenceOptions) -> list[tuple[str, str | None]]:
+    """(architecture, None) per reference, or (architecture, baseline) per random baseline of
+    a reference that is already submitted."""
+    if not options.baselines:
+        return [(name, None) for name in options.architectures]
+    for name in options.architectures:
+        reference = trained_id(name, options.settings.width, None)
+        if not submission_dir(reference).is_dir():
+            raise SaeprobeError(f"{reference} is not submitted: train the reference first")
+    return [(name, kind) for name in options.architectures for kind in options.baselines]
+
+
+def trained_id(name: str, width: int, baseline: str | None) -> str:
+    """``ref-<architecture>-<width>``, and ``-<constraint>`` after it for a random baseline."""
+    return f"ref-{name}-{width}" + (f"-{baseline}" if baseline else "")
+
+
 def manifest_fields(
     trained: Trained, settings: TrainingSettings, hook: Hook, measured: Measured, tokens: int
 ) -> dict[str, Any]:
     recipe = recipes(settings.width, settings.k)[trained.name]
+    kind = trained.baseline
+    constraint = f"; constraint {kind} (Korznikov et al. 2026)" if kind else ""
+    reference = trained_id(trained.name, settings.width, None)
     return {
-        "id": f"ref-{trained.name}-{settings.width}",
-        "display_name": f"{trained.name} ({settings.width} latents, reference)",
+        "id": trained_id(trained.name, settings.width, kind),
+        "display_name": f"{trained.name} ({settings.width} latents, "
+        + (kind.replace("-", " ") if kind else "reference")
+        + ")",
         "model": DEFAULT_MODEL,
         "hook": hook.name,
         "architecture": recipe.architecture,
@@ -91,8 +117,9 @@ def manifest_fields(
             "corpus": CORPUS.format(version=sys.version.split()[0]),
             "method": f"sae_lens {recipe.trainer_class} {recipe.settings}, "
             f"batch {settings.batch_size}, lr {settings.lr}, seed {settings.seed}, "
-            f"{tokens} unique tokens; trained in {trained.seconds:.0f} s",
+            f"{tokens} unique tokens{constraint}; trained in {trained.seconds:.0f} s",
         },
+        **({"random_baseline": {"of": reference, "constraint": kind}} if kind else {}),
         "claims": {
             "l0": round(measured.l0, 2),
             "explained_variance": round(measured.explained_variance, 4),
