@@ -228,3 +228,25 @@ def test_control_is_the_same_whatever_the_projection_block(
     monkeypatch.setattr(control_module, "PROJECTION_BLOCK", 5 * len(X))
     blocks = build_control(sae, X, control_rules(seed=0), tmp_path / "blocks")
     assert blocks.weights_hash == whole.weights_hash
+
+
+def test_a_random_baseline_is_evaluated_without_a_control_of_its_own(
+    tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A trained random baseline is a control itself: its SAE arm alone is evaluated."""
+    submitted(tmp_path, model_args, capsys)
+    manifest = submissions / "tiny" / "submission.yaml"
+    link = "random_baseline:\n  of: ref-tiny\n  constraint: frozen-encoder\n"
+    manifest.write_text(manifest.read_text() + link)
+    assert main(["validate", "tiny", "--dataset", DATASET]) == 0
+    argv = ["eval", "tiny", "--dataset", DATASET, "--regimes", "normal", "--dtype", "fp32",
+            "--no-progress", "--json", "--workers", "1"]  # fmt: skip
+    capsys.readouterr()
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["arms"]) == {"sae"}
+    assert summary["arms"]["sae"]["normal"]["cells"] == 1
+    results = Path(summary["results"])
+    assert (results / "sae" / DATASET).is_dir() and not (results / "control").exists()
+    assert main(argv) == 0  # finished: reported from its records alone
+    assert json.loads(capsys.readouterr().out)["arms"]["sae"]["normal"]["cells"] == 1

@@ -142,3 +142,27 @@ def test_the_command_runs_the_track_and_refuses_unknown_architectures(
     assert "topk" in capsys.readouterr().out
     assert main([*args, "--architectures", "gated"]) == 1
     assert "unknown architecture 'gated'" in capsys.readouterr().err
+
+
+def test_runs_in_worker_processes_equal_runs_in_this_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--workers 2 trains each (architecture, seed) in its own spawned process: the same
+    scores, cosines and probing AUCs as one after another here."""
+    track = tiny_track(seeds=[0, 1])
+    track_file = tmp_path / "track.yaml"
+    track_file.write_text(yaml.safe_dump(track.model_dump()), encoding="utf-8")
+    args = ["synthetic", "run", "--track", str(track_file), "--architectures", "topk"]
+    found = {}
+    for workers in ("2", "1"):
+        out = tmp_path / f"summary-{workers}.json"
+        assert main([*args, "--out", str(out), "--no-progress", "--workers", workers]) == 0
+        found[workers] = json.loads(out.read_text())
+        for cached in runs_dir(track).glob("*.json"):
+            cached.unlink()  # the next run recomputes
+    assert found["2"]["runs"] == [
+        {**run, "train_seconds": r2["train_seconds"], "total_seconds": r2["total_seconds"]}
+        for run, r2 in zip(found["1"]["runs"], found["2"]["runs"], strict=True)
+    ]
+    assert [run["seed"] for run in found["2"]["runs"]] == [0, 1]
+    assert all(run["total_seconds"] >= run["train_seconds"] > 0 for run in found["2"]["runs"])

@@ -6,9 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from benchmark.run.workers import default_workers
+
 RUN_EPILOG = """examples:
   saeprobe synthetic run                               (every architecture, the track's seeds)
   saeprobe synthetic run --architectures topk untrained --seeds 0
+  saeprobe synthetic run --out leaderboard/synthetic-track.json   (the results the site shows)
 
 Trains each reference architecture with SAELens's trainer on activations generated from the
 track's known features (benchmark/synthetic/track-v1.yaml, sae_lens.synthetic), scores how many
@@ -31,6 +34,10 @@ def register(groups: argparse._SubParsersAction) -> None:
     run.add_argument("--track", type=Path, help="a track file (default: track-v1.yaml)")
     run.add_argument("--out", type=Path, help="summary JSON (default: in the cache)")
     run.add_argument("--no-probing", action="store_true", help="skip the probing tasks")
+    run.add_argument(
+        "--workers", type=int, default=default_workers(),
+        help="runs in parallel, one process each (default: the usable CPUs, %(default)s)",
+    )  # fmt: skip
     run.add_argument("--no-progress", action="store_true")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.set_defaults(handler=run_command)
@@ -47,6 +54,7 @@ def run_command(args: argparse.Namespace) -> int:
         out=args.out,
         probing=not args.no_probing,
         progress=not args.no_progress,
+        workers=args.workers,
     )
     report = run_synthetic_track(options)
     if args.json:

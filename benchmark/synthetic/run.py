@@ -45,6 +45,7 @@ class SyntheticRun:
     train_seconds: float
     probing: list[dict[str, Any]] = field(default_factory=list)
     feature_cosines: list[float] = field(default_factory=list)
+    total_seconds: float | None = None  # CPU s of training, scoring and probing (None: unknown)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,13 +55,15 @@ class SyntheticRun:
             "scores": self.scores.as_dict(),
             "probing": self.probing,
             "feature_cosines": self.feature_cosines,
+            "total_seconds": self.total_seconds,
         }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> SyntheticRun:
         scores = SyntheticScores(**raw["scores"])
         fields = (raw["architecture"], raw["seed"], scores, raw["train_seconds"])
-        return cls(*fields, raw.get("probing", []), raw.get("feature_cosines", []))
+        extra = (raw.get("probing", []), raw.get("feature_cosines", []), raw.get("total_seconds"))
+        return cls(*fields, *extra)
 
 
 def runs_dir(track: Track) -> Path:
@@ -110,12 +113,14 @@ def run_once(
     started = time.process_time()
     with one_torch_thread():
         sae = trained_sae(track, model, architecture, seed)
-    seconds = round(time.process_time() - started, 1)
+    trained_at = time.process_time()
     scores = score_sae(sae, model, track.scoring)
     folder = path.with_suffix("")
     tasks = probed(sae, folder, model, track, probing) if probing is not None else []
     cosines = rounded(best_cosines(sae.W_dec, model.feature_dict.feature_vectors))
-    run = SyntheticRun(architecture, seed, scores, seconds, tasks, cosines)
+    seconds = round(trained_at - started, 1)
+    total = round(time.process_time() - started, 1)
+    run = SyntheticRun(architecture, seed, scores, seconds, tasks, cosines, total)
     save_run(path, run)
     return run
 

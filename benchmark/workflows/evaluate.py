@@ -114,7 +114,9 @@ def names_submission(target: str) -> bool:
 
 def evaluate_submission(submission: Submission, options: EvalOptions) -> EvalReport:
     """A validated submission and its random control, under
-    ``submissions/<id>/results/<protocol>-<hash>/{sae,control}/``."""
+    ``submissions/<id>/results/<protocol>-<hash>/{sae,control}/``. A trained random baseline
+    (its manifest names the reference it is a baseline of) is a control itself: its SAE arm
+    alone is evaluated."""
     sae = load_sae_folder(submission.sae_folder(), device=options.run.device)
     require_validated(submission, sae.weights_hash)
     run = replace(options.run, model=submission.manifest.model)
@@ -123,18 +125,20 @@ def evaluate_submission(submission: Submission, options: EvalOptions) -> EvalRep
     regimes = parse_regimes(run.regimes)
     out = options.out or results_dir(submission.folder / RESULTS_DIR, ctx.protocol)
     arrays = suite_arrays(ctx, run)
-    finished = {arm: finished_records(ctx, arrays, regimes, out / arm) for arm in SAE_ARMS}
+    wanted = SAE_ARMS if submission.manifest.random_baseline is None else ("sae",)
+    finished = {arm: finished_records(ctx, arrays, regimes, out / arm) for arm in wanted}
     if all(records is not None for records in finished.values()):
         shipped: dict[str, Records] = {a: r for a, r in finished.items() if r is not None}
         return report(out, shipped, regimes)  # no baselines, control or all-token rows
     if "multitoken" in regimes:
         arrays = suite_arrays(ctx, run, all_tokens=True)
     baselines = run_baselines(ctx, arrays, regimes)
-    control = control_of(ctx, sae, run.source)
-    arms = {
-        "sae": run_sae(ctx, arrays, regimes, sae, baselines, out / "sae"),
-        "control": run_sae(ctx, arrays, regimes, control, baselines, out / "control", "control"),
-    }
+    arms = {"sae": run_sae(ctx, arrays, regimes, sae, baselines, out / "sae")}
+    if "control" in wanted:
+        control = control_of(ctx, sae, run.source)
+        arms["control"] = run_sae(
+            ctx, arrays, regimes, control, baselines, out / "control", "control"
+        )
     return report(out, arms, regimes)
 
 

@@ -11,8 +11,9 @@ from tqdm import tqdm
 
 from benchmark.errors import SaeprobeError
 from benchmark.synthetic.ground_truth import ground_truth_model
+from benchmark.synthetic.pool import run_pairs
 from benchmark.synthetic.probing import ProbingContext
-from benchmark.synthetic.run import SyntheticRun, architectures, run_once, runs_dir
+from benchmark.synthetic.run import SyntheticRun, architectures, runs_dir
 from benchmark.synthetic.scores import feature_rates
 from benchmark.synthetic.summary import (
     Interval,
@@ -35,6 +36,7 @@ class SyntheticOptions:
     out: Path | None = None  # default: the cache's runs folder
     probing: bool = True  # also probe the tasks whose labels are known features
     progress: bool = True
+    workers: int = 1  # runs in parallel, one process (one torch and BLAS thread) each
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,10 @@ def run_synthetic_track(options: SyntheticOptions) -> SyntheticReport:
     model = ground_truth_model(track.model)
     probing = ProbingContext.build(model, track.probing) if options.probing else None
     pairs = [(name, seed) for name in chosen for seed in seeds]
-    bar = tqdm(pairs, desc="synthetic track", unit="SAE", disable=not options.progress)
-    runs = [run_once(track, model, name, seed, probing) for name, seed in bar]
+    with tqdm(
+        total=len(pairs), desc="synthetic track", unit="SAE", disable=not options.progress
+    ) as bar:
+        runs = run_pairs(track, model, probing, pairs, options.workers, lambda: bar.update())
     results = TrackResults(track.content_hash(), feature_rates(model, track.scoring), runs)
     out = options.out or runs_dir(track) / SUMMARY_FILE
     write_results(out, results)
