@@ -13,7 +13,9 @@ import pytest
 
 from benchmark.leaderboard.site import build_site
 from benchmark.stats.settings import StatsSettings
-from tests.leaderboard_fixtures import write_ranked_trio
+from benchmark.synthetic.summary import TrackResults
+from tests.leaderboard_fixtures import write_ranked_trio, write_submission
+from tests.test_synthetic_page import RATES, RUNS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-output" / "leaderboard"
@@ -116,3 +118,36 @@ def test_tables_read_without_javascript(browser: object, index: Path) -> None:
     ]  # fmt: skip
     assert page.eval_on_selector_all(".filters select", "s => s.length") == 0
     context.close()
+
+
+@pytest.fixture(scope="module")
+def sanity_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A reference with a random baseline, and the synthetic track's page."""
+    root = tmp_path_factory.mktemp("sanity-submissions")
+    write_submission(root, "ref", 0.85)
+    link = {"of": "ref", "constraint": "frozen-encoder"}
+    write_submission(root, "ref-frozen", 0.80, control_auc=None, random_baseline=link)
+    out = tmp_path_factory.mktemp("sanity-build") / "site"
+    results = TrackResults("0" * 64, RATES, RUNS)
+    return build_site(root, out, StatsSettings(resamples=1_000), results).index
+
+
+def test_random_baselines_and_the_synthetic_page_render(
+    browser: object, sanity_index: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(sanity_index.as_uri())
+    against = column_texts(page, "random-baselines-table", 2)
+    assert against == ["(itself)", "frozen-encoder", "untrained control"]
+    page.locator("#random-baselines-table").screenshot(path=str(SCREENSHOTS / "baselines.png"))
+    page.click("nav >> text=Synthetic track")
+    page.wait_for_url("**/synthetic.html")
+    assert column_texts(page, "synthetic-metrics-table", 1) == ["topk", "<b>odd</b>"]
+    width = page.eval_on_selector("figure img", "img => img.naturalWidth")
+    assert width > 0  # the recovery plot loaded
+    page.screenshot(path=str(SCREENSHOTS / "synthetic.png"), full_page=True)
+    assert errors == []
+    page.close()
