@@ -301,7 +301,8 @@ def test_each_reference_is_set_against_its_random_baselines_and_control(tmp_path
     write_submission(root, "ref", 0.85)
     link = {"of": "ref", "constraint": "frozen-decoder"}
     write_submission(root, "ref-frozen", 0.80, control_auc=None, random_baseline=link)
-    build_site(root, tmp_path / "site", SETTINGS)
+    report = build_site(root, tmp_path / "site", SETTINGS)
+    assert [line.split(" (")[0] for line in report.ranked] == ["1. ref"]  # a baseline is not ranked
     table = json.loads((tmp_path / "site" / "data" / "random-baselines.json").read_text())
     rows = {row[1]["value"]: row for row in table["rows"]}
     assert set(rows) == {"(itself)", "frozen-decoder", "untrained control"}

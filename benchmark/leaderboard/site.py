@@ -106,8 +106,10 @@ def site_pages(
     protocol: Protocol,
     floors: dict[str, float],
 ) -> tuple[list[Page], list[str]]:
-    """Every page; ``floors`` are the ranked protocol's noise floors per regime (if measured)."""
-    ranked = rank(summaries, settings)
+    """Every page; ``floors`` are the ranked protocol's noise floors per regime (if measured).
+    Trained random baselines are shown but not ranked: they are controls of a reference, and
+    ranking them would also narrow the datasets every ranked entry shares."""
+    ranked = rank([s for s in summaries if not is_random_baseline(s)], settings)
     by_id = {s.evaluation.id: s for s in summaries}
     ranked_ids = {r.entry for r in ranked}
     order = [by_id[r.entry] for r in ranked]
@@ -152,6 +154,10 @@ def site_pages(
         f"group {r.group})"
         for r in ranked
     ]
+
+
+def is_random_baseline(summary: EntrySummary) -> bool:
+    return summary.evaluation.submission.manifest.random_baseline is not None
 
 
 def pair_name(a: EntrySummary, b: EntrySummary) -> str:
