@@ -301,8 +301,12 @@ def test_each_reference_is_set_against_its_random_baselines_and_control(tmp_path
     write_submission(root, "ref", 0.85)
     link = {"of": "ref", "constraint": "frozen-decoder"}
     write_submission(root, "ref-frozen", 0.80, control_auc=None, random_baseline=link)
+    write_submission(root, "other", 0.70)
     report = build_site(root, tmp_path / "site", SETTINGS)
-    assert [line.split(" (")[0] for line in report.ranked] == ["1. ref"]  # a baseline is not ranked
+    ranked = [line.split(" (")[0] for line in report.ranked]
+    assert ranked == ["1. ref", "2. other"]  # a baseline is not ranked
+    compare = sorted(p.name for p in (tmp_path / "site" / "compare").iterdir())
+    assert compare == ["ref--other.html", "ref--ref-frozen.html"]  # not other--ref-frozen
     table = json.loads((tmp_path / "site" / "data" / "random-baselines.json").read_text())
     rows = {row[1]["value"]: row for row in table["rows"]}
     assert set(rows) == {"(itself)", "frozen-decoder", "untrained control"}

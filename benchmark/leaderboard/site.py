@@ -135,7 +135,7 @@ def site_pages(
         *[dataset_page(dataset, order) for dataset in datasets],
         methodology_page(protocol, settings),
     ]
-    pairs = list(combinations(order, 2))
+    pairs = [(a, b) for a, b in combinations(order, 2) if comparable(a, b)]
     pages += compare_pages(pairs, submissions, settings)
     index.extra = {
         "regimes": [(regime, f"regimes/{regime}.html") for regime in regimes],
@@ -158,6 +158,16 @@ def site_pages(
 
 def is_random_baseline(summary: EntrySummary) -> bool:
     return summary.evaluation.submission.manifest.random_baseline is not None
+
+
+def comparable(a: EntrySummary, b: EntrySummary) -> bool:
+    """Pairs that get a compare page: two submissions, or a random baseline and its reference
+    (not two baselines, nor a baseline and another reference: the pages grow quadratically)."""
+    links = [s.evaluation.submission.manifest.random_baseline for s in (a, b)]
+    if links == [None, None]:
+        return True
+    ids = {a.evaluation.id, b.evaluation.id}
+    return sum(link is not None and link.of in ids for link in links) == 1 and None in links
 
 
 def pair_name(a: EntrySummary, b: EntrySummary) -> str:
