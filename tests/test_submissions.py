@@ -184,6 +184,8 @@ def test_submit_validate_eval_journey(
         {"id": "tiny", "name": "Tiny", "architecture": "standard", "width": 64,
          "status": "validated", "evaluated": [results.name]}
     ]  # fmt: skip
+    assert main(["ls"]) == 0
+    assert capsys.readouterr().out.startswith("tiny  validated  standard")  # the id column fits
 
 
 def test_exported_manifest_schema_is_current() -> None:

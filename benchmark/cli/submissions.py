@@ -195,9 +195,10 @@ def ls_command(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         sys.stdout.write(f"no submissions under {root}\n")
+    id_width = max((len(row["id"]) for row in rows), default=0) + 2
     for row in rows:
         detail = row.get("error") or (
             f"{row['architecture']:<22}{row['width']:>7}  {', '.join(row['evaluated']) or '-'}"
         )
-        sys.stdout.write(f"{row['id']:<28}{row['status']:<11}{detail}\n")
+        sys.stdout.write(f"{row['id']:<{id_width}}{row['status']:<11}{detail}\n")
     return 0
