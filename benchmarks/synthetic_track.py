@@ -64,7 +64,10 @@ def measure(args: argparse.Namespace, scratch: Path) -> None:
     print(f"wall time of the runs with {args.workers} worker(s): {wall:.1f} s")
     every = architectures(track)
     trained = [totals[a] for a in totals if a != "untrained"]
-    per_trained = sum(trained) / len(trained) if trained else float("nan")
+    if not trained:
+        print("no trained architecture measured: nothing to project the track from")
+        return
+    per_trained = sum(trained) / len(trained)
     projected = sum(totals.get(a, per_trained) for a in every) * len(track.training.seeds)
     print(
         f"projected default track ({len(every)} architectures x {len(track.training.seeds)} "
