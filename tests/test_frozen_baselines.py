@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.saes.frozen import KINDS, constraint_for, covariance_rows, onto_cone
-from benchmark.saes.recipes import Recipe, TrainingSettings, recipes
+from benchmark.saes.frozen import constraint_for, covariance_rows, onto_cone
+from benchmark.saes.recipes import BASELINES, Recipe, TrainingSettings, recipes
 from benchmark.saes.train import train_sae, training_sae
 
 D_IN, WIDTH, K = 64, 128, 4
@@ -107,4 +107,4 @@ def test_covariance_rows_follow_the_covariance_at_the_given_norms() -> None:
 def test_an_unknown_baseline_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown baseline 'frozen-everything'"):
         constraint_for("frozen-everything", np.zeros((4, 2)), 0)
-    assert KINDS == ("frozen-decoder", "soft-frozen-decoder", "frozen-encoder")
+    assert BASELINES == ("frozen-decoder", "soft-frozen-decoder", "frozen-encoder")

@@ -12,7 +12,6 @@ from benchmark.leaderboard.compare import paired_cell_deltas
 from benchmark.leaderboard.pages import REGIME_TITLES, submission_href
 from benchmark.leaderboard.summary import EntrySummary, RegimeSummary, comparison_rows
 from benchmark.leaderboard.tables import (
-    NONE,
     Cell,
     HeaderCell,
     Table,
@@ -20,6 +19,7 @@ from benchmark.leaderboard.tables import (
     number_cell,
     text_cell,
 )
+from benchmark.saes.recipes import BASELINES
 from benchmark.stats.settings import StatsSettings
 
 CONTROL = "untrained control"
@@ -32,9 +32,8 @@ def baselines_of(summaries: Sequence[EntrySummary]) -> dict[str, list[EntrySumma
         link = summary.evaluation.submission.manifest.random_baseline
         if link is not None:
             found.setdefault(link.of, []).append(summary)
-    order = ("frozen-decoder", "soft-frozen-decoder", "frozen-encoder")
     for entries in found.values():
-        entries.sort(key=lambda s: order.index(constraint(s)))
+        entries.sort(key=lambda s: BASELINES.index(constraint(s)))
     return found
 
 
@@ -105,7 +104,7 @@ def reference_row(reference: EntrySummary, regimes: Sequence[str]) -> list[Cell]
         text_cell(name, submission_href(reference.evaluation)),
         text_cell("(itself)"),
         *measured_cells(reference),
-        *[Cell(value=None, display=NONE) for _ in regimes],
+        *[number_cell(None) for _ in regimes],
     ]
 
 
@@ -119,7 +118,7 @@ def baseline_row(
     name = reference.evaluation.submission.manifest.display_name
     if baseline is None:
         against = text_cell(CONTROL)
-        measured = [Cell(value=None, display=NONE), Cell(value=None, display=NONE)]
+        measured = [number_cell(None), number_cell(None)]
     else:
         against = text_cell(constraint(baseline), submission_href(baseline.evaluation))
         measured = measured_cells(baseline)
@@ -129,6 +128,6 @@ def baseline_row(
         cells.append(
             estimate_cell(row.estimate, row.adjusted_p, significant=row.significant)
             if row is not None
-            else Cell(value=None, display=NONE)
+            else number_cell(None)
         )
     return [text_cell(name, submission_href(reference.evaluation)), against, *measured, *cells]

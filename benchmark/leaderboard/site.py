@@ -163,11 +163,13 @@ def is_random_baseline(summary: EntrySummary) -> bool:
 def comparable(a: EntrySummary, b: EntrySummary) -> bool:
     """Pairs that get a compare page: two submissions, or a random baseline and its reference
     (not two baselines, nor a baseline and another reference: the pages grow quadratically)."""
-    links = [s.evaluation.submission.manifest.random_baseline for s in (a, b)]
-    if links == [None, None]:
+    link_a = a.evaluation.submission.manifest.random_baseline
+    link_b = b.evaluation.submission.manifest.random_baseline
+    if link_a is None and link_b is None:
         return True
-    ids = {a.evaluation.id, b.evaluation.id}
-    return sum(link is not None and link.of in ids for link in links) == 1 and None in links
+    if link_a is not None:
+        return link_b is None and link_a.of == b.evaluation.id
+    return link_b is not None and link_b.of == a.evaluation.id
 
 
 def pair_name(a: EntrySummary, b: EntrySummary) -> str:

@@ -7,7 +7,7 @@ import math
 
 from benchmark.leaderboard import plots
 from benchmark.leaderboard.pages import Page, Plot
-from benchmark.leaderboard.tables import Cell, HeaderCell, Table, plain, signed, text_cell
+from benchmark.leaderboard.tables import NONE, Cell, HeaderCell, Table, plain, signed, text_cell
 from benchmark.synthetic.summary import (
     COMPARISONS,
     TASK_GROUPS,
@@ -135,7 +135,7 @@ def probing_table(results: TrackResults) -> Table:
 
 def gap_cell(gap: ProbingGap | None) -> Cell:
     if gap is None:
-        return Cell(value=None, display="\u2013", title="no such task")
+        return Cell(value=None, display=NONE, title="no such task")
     unit = "seeds" if gap.tasks == "all" else "tasks"
     return seed_cell(gap.interval, f"{gap.count} {unit}", delta=True)
 

@@ -21,7 +21,6 @@ import torch
 
 from benchmark.saes.recipes import BASELINES
 
-KINDS = BASELINES
 SOFT_MIN_COSINE = 0.8  # the paper's bound
 
 
@@ -46,7 +45,7 @@ class Constraint:
         elif self.kind == "soft-frozen-decoder":
             self.initial = sae.W_dec.detach().clone()
         else:
-            raise ValueError(f"unknown baseline {self.kind!r}; known: {', '.join(KINDS)}")
+            raise ValueError(f"unknown baseline {self.kind!r}; known: {', '.join(BASELINES)}")
 
     def attach(self, trainer: Any) -> None:
         if self.kind == "soft-frozen-decoder":
@@ -63,8 +62,8 @@ class Constraint:
 
 def constraint_for(kind: str, activations: np.ndarray, seed: int) -> Constraint:
     """The baseline's constraint; ``frozen-decoder`` draws from ``activations``' covariance."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown baseline {kind!r}; known: {', '.join(KINDS)}")
+    if kind not in BASELINES:
+        raise ValueError(f"unknown baseline {kind!r}; known: {', '.join(BASELINES)}")
     covariance = np.cov(activations, rowvar=False) if kind == "frozen-decoder" else None
     return Constraint(kind, covariance, seed)
 
