@@ -13,12 +13,15 @@ import torch
 import yaml
 
 from benchmark.cli.main import main
+from benchmark.protocols.protocol import ProtocolError
+from benchmark.saes.recipes import recipes
+from benchmark.synthetic import run as synthetic_run
 from benchmark.synthetic.ground_truth import ground_truth_model
 from benchmark.synthetic.probing import probing_rows, probing_tasks
-from benchmark.synthetic.run import run_once, runs_dir
+from benchmark.synthetic.run import architectures, run_once, run_rules_hash, runs_dir
 from benchmark.synthetic.scores import recovered_fraction, score_sae
 from benchmark.synthetic.summary import seed_interval
-from benchmark.synthetic.track import Track, load_track
+from benchmark.synthetic.track import TRACK_FILE, TRACKS, Track, load_track, track_file_of
 
 TRACK = load_track()
 
@@ -96,6 +99,48 @@ def test_a_run_is_deterministic_under_its_seed(tmp_path: Path, model) -> None:  
     assert run_once(track, model, "topk", 0) == again  # read back from the cache
 
 
+def test_a_new_track_reuses_the_runs_it_did_not_change(
+    tmp_path: Path,
+    model,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    earlier = tiny_track()
+    file = tmp_path / "track-v1.yaml"
+    file.write_text(yaml.safe_dump(earlier.model_dump()))
+    monkeypatch.setattr(synthetic_run, "TRACKS", {1: file})
+    first = run_once(earlier, model, "topk", 0)
+    kept = runs_dir(earlier) / "topk-seed0" / "control" / "cfg.json"  # as probing leaves it
+    kept.parent.mkdir(parents=True)
+    kept.write_text("{}")
+    raw = earlier.model_dump()
+    raw["training"]["sparsity"] = {"relu": {"l1_coefficient": 3.0}}
+    raw["training"]["seeds"] = [0, 1, 3]
+    later = Track.model_validate(raw)
+    assert runs_dir(later) != runs_dir(earlier)
+
+    def no_training(*_: object) -> None:
+        raise AssertionError("an unchanged run was trained again")
+
+    monkeypatch.setattr(synthetic_run, "trained_sae", no_training)
+    assert run_once(later, model, "topk", 0) == first
+    assert (runs_dir(later) / "topk-seed0" / "control" / "cfg.json").read_text() == "{}"
+    assert synthetic_run.earlier_run(later, "relu", 0) is None  # relu's rules changed
+    assert synthetic_run.earlier_run(later, "topk", 3) is None  # never run
+    for name in ("topk", "untrained", "batchtopk"):
+        assert run_rules_hash(later, name) == run_rules_hash(earlier, name)
+    assert run_rules_hash(later, "relu") != run_rules_hash(earlier, "relu")
+
+
+def test_the_shipped_tracks_differ_only_in_relu_and_jumprelu() -> None:
+    first, current = load_track(TRACKS[1]), TRACK
+    same = [
+        name
+        for name in architectures(current)
+        if run_rules_hash(first, name) == run_rules_hash(current, name)
+    ]
+    assert same == ["topk", "batchtopk", "matryoshka", "untrained"]
+
+
 def test_a_training_seed_equal_to_the_models_is_refused() -> None:
     raw = TRACK.model_dump()
     raw["training"]["seeds"] = [TRACK.model.seed]
@@ -108,6 +153,45 @@ def test_the_hash_names_every_rule() -> None:
     assert changed.content_hash() != TRACK.content_hash()
     assert TRACK.content_hash() == load_track().content_hash()
     assert runs_dir(changed) != runs_dir(TRACK)
+
+
+def test_the_first_tracks_hash_did_not_move() -> None:
+    """The shipped v1 results and the runs cached under v1 are found by this hash: a field added
+    to the rules later (``sparsity``, with a default) must leave it as it was."""
+    assert load_track(TRACKS[1]).content_hash()[:12] == "826427b32c4d"
+    assert track_file_of(load_track(TRACKS[1]).content_hash()) == TRACKS[1]
+    assert track_file_of(TRACK.content_hash()) == TRACK_FILE
+    assert track_file_of("0" * 64) is None
+
+
+def test_a_tracks_sparsity_settings_replace_the_recipes_own() -> None:
+    raw = TRACK.model_dump()
+    raw["training"]["sparsity"] = {"relu": {"l1_coefficient": 2.5}}
+    track = Track.model_validate(raw)
+    relu = track.training.recipes()["relu"]
+    assert relu.settings["l1_coefficient"] == 2.5
+    reference = recipes(TRACK.training.width, TRACK.training.k)
+    assert track.training.recipes()["topk"] == reference["topk"]
+    assert reference["relu"].settings["l1_coefficient"] == 8.0  # the corpus recipe is untouched
+    assert track.content_hash() != TRACK.content_hash()
+
+
+@pytest.mark.parametrize(
+    ("sparsity", "message"),
+    [
+        ({"gated": {"l1_coefficient": 1.0}}, "unknown architecture 'gated'"),
+        ({"topk": {"l1_coefficient": 1.0}}, "topk has no setting 'l1_coefficient'"),
+    ],
+)
+def test_sparsity_settings_must_name_an_architecture_and_its_settings(
+    tmp_path: Path, sparsity: dict, message: str
+) -> None:
+    raw = TRACK.model_dump()
+    raw["training"]["sparsity"] = sparsity
+    path = tmp_path / "track.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ProtocolError, match=message):
+        load_track(path)
 
 
 def test_the_seed_interval_is_a_t_interval() -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from benchmark.cli.main import main
 from benchmark.leaderboard.site import build_site
+from benchmark.leaderboard.synthetic_page import synthetic_page
 from benchmark.stats.settings import StatsSettings
 from benchmark.synthetic.run import SyntheticRun
 from benchmark.synthetic.scores import SyntheticScores
@@ -24,6 +25,7 @@ from benchmark.synthetic.summary import (
     seed_interval,
     write_results,
 )
+from benchmark.synthetic.track import TRACKS, load_track
 
 SETTINGS = StatsSettings(resamples=100)
 
@@ -114,7 +116,17 @@ def test_the_page_shows_the_summaries_and_is_linked_from_every_page(site: Path) 
 def test_user_strings_on_the_page_are_escaped(site: Path) -> None:
     html = (site / "synthetic.html").read_text()
     assert "<b>odd</b>" not in html and "&lt;b&gt;odd&lt;/b&gt;" in html
-    assert "not under this harness's track file" in html  # the hash is not the track file's
+    assert "matches none of this harness's track files" in html  # the results' hash is made up
+
+
+def test_results_of_an_earlier_track_are_shown_under_its_rules() -> None:
+    first = load_track(TRACKS[1])
+    page = synthetic_page(TrackResults(first.content_hash(), RATES, RUNS))
+    assert page.extra["track_text"] == TRACKS[1].read_text(encoding="utf-8")
+    assert (page.extra["track_name"], page.extra["current"]) == ("track-v1.yaml", False)
+    assert page.extra["threshold"] == first.scoring.recovery_cosine
+    current = synthetic_page(TrackResults(load_track().content_hash(), RATES, RUNS))
+    assert (current.extra["track_name"], current.extra["current"]) == ("track-v2.yaml", True)
 
 
 def test_a_missing_results_file_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

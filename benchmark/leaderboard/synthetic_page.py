@@ -18,7 +18,7 @@ from benchmark.synthetic.summary import (
     probing_gaps,
     recovery_by_rate,
 )
-from benchmark.synthetic.track import TRACK_FILE, load_track
+from benchmark.synthetic.track import TRACK_FILE, load_track, track_file_of
 
 PAGE = "synthetic.html"
 METRIC_COLUMNS = {  # metric -> (label, which way is better, digits, what it is)
@@ -32,15 +32,19 @@ METRIC_COLUMNS = {  # metric -> (label, which way is better, digits, what it is)
 
 
 def synthetic_page(results: TrackResults) -> Page:
-    track = load_track(TRACK_FILE)
-    current = track.content_hash() == results.track_hash
+    """The page of ``results``, under the rules of the shipped track file they were computed
+    under (the current one's when they match none: the page then says so)."""
+    path = track_file_of(results.track_hash)
+    track = load_track(path or TRACK_FILE)
     page = Page(PAGE, "synthetic.html", "Synthetic ground-truth track")
     page.tables = [metrics_table(results), probing_table(results)]
     if results.feature_rates:
         page.plots = [recovery_plot(results, track.scoring.recovery_cosine)]
     page.extra = {
         "track_hash": results.track_hash[:12],
-        "track_text": TRACK_FILE.read_text(encoding="utf-8") if current else None,
+        "track_name": path.name if path else None,
+        "track_text": path.read_text(encoding="utf-8") if path else None,
+        "current": path == TRACK_FILE,
         "seeds": sorted({run.seed for run in results.runs}),
         "threshold": track.scoring.recovery_cosine,
     }

@@ -4,6 +4,7 @@ a TopK SAE as SAELens initialises it, scored without training."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -19,17 +20,18 @@ from benchmark.atomic_io import write_text_atomic
 from benchmark.paths import cache_root
 from benchmark.saes.control import build_control
 from benchmark.saes.load import load_sae_folder
-from benchmark.saes.recipes import TrainingSettings, recipes
+from benchmark.saes.recipes import TrainingSettings
 from benchmark.saes.train import fit_sae, training_sae
 from benchmark.synthetic.probing import ProbingContext
 from benchmark.synthetic.scores import SyntheticScores, best_cosines, score_sae
-from benchmark.synthetic.track import Track
+from benchmark.synthetic.track import TRACKS, Track, load_track
 
 UNTRAINED = "untrained"  # the chance floor: a TopK SAE at its initialisation
+TOPK = "topk"
 
 
 def architectures(track: Track) -> list[str]:
-    return [*recipes(track.training.width, track.training.k), UNTRAINED]
+    return [*track.training.recipes(), UNTRAINED]
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,45 @@ def runs_dir(track: Track) -> Path:
     return cache_root() / "synthetic" / f"{track.name}-{track.content_hash()[:12]}"
 
 
+def run_rules_hash(track: Track, architecture: str) -> str:
+    """The hash of what one architecture's run depends on: the model, the budget, its own
+    recipe (the chance floor: TopK's), the scoring and the probing; not the other
+    architectures' settings, nor which seeds the track lists (the seed names the run)."""
+    recipe = track.training.recipes()[TOPK if architecture == UNTRAINED else architecture]
+    rules = {
+        "model": track.model.model_dump(),
+        "training": track.training.model_dump(exclude={"sparsity", "seeds"}),
+        "recipe": asdict(recipe),
+        "scoring": track.scoring.model_dump(),
+        "probing": track.probing.model_dump(),
+    }
+    return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()
+
+
+def earlier_run(track: Track, architecture: str, seed: int) -> Path | None:
+    """A run cached under a shipped track whose rules for this run are the same as
+    ``track``'s (a new track version retrains only the architectures it changed)."""
+    rules = run_rules_hash(track, architecture)
+    for file in TRACKS.values():
+        other = load_track(file)
+        path = runs_dir(other) / f"{architecture}-seed{seed}.json"
+        if path.exists() and run_rules_hash(other, architecture) == rules:
+            return path
+    return None
+
+
+def adopt_earlier_run(track: Track, architecture: str, seed: int, path: Path) -> None:
+    """Copy an equal earlier run (its scores, and its SAE and control beside them) to ``path``
+    in ``track``'s cache, unless there is none."""
+    found = earlier_run(track, architecture, seed)
+    if found is None or found == path:
+        return
+    if found.with_suffix("").is_dir():
+        shutil.copytree(found.with_suffix(""), path.with_suffix(""), dirs_exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, found.read_text(encoding="utf-8"))
+
+
 def trained_sae(track: Track, model: Any, architecture: str, seed: int) -> Any:
     """The recipe's SAE trained on the ground-truth model's activations (seeded init and data);
     ``untrained``: a TopK SAE as SAELens initialises it under the seed."""
@@ -78,14 +119,14 @@ def trained_sae(track: Track, model: Any, architecture: str, seed: int) -> Any:
     rules, d_in = track.training, track.model.hidden_dim
     torch.manual_seed(seed)
     if architecture == UNTRAINED:
-        return training_sae(recipes(rules.width, rules.k)["topk"], d_in, rules.width)
+        return training_sae(rules.recipes()[TOPK], d_in, rules.width)
     settings = TrainingSettings(
         width=rules.width, k=rules.k, samples=rules.samples, batch_size=rules.batch_size,
         lr=rules.lr, seed=seed,
     )  # fmt: skip
     generator = model.activation_generator
     data = SyntheticActivationIterator(model.feature_dict, generator, rules.batch_size)
-    return fit_sae(recipes(rules.width, rules.k)[architecture], iter(data), d_in, settings)
+    return fit_sae(rules.recipes()[architecture], iter(data), d_in, settings)
 
 
 @contextmanager
@@ -103,9 +144,12 @@ def one_torch_thread() -> Iterator[None]:
 def run_once(
     track: Track, model: Any, architecture: str, seed: int, probing: ProbingContext | None = None
 ) -> SyntheticRun:
-    """The cached run, or train, score, probe (with ``probing``) and cache it; the trained SAE
-    and its random control are kept beside the scores, as SAELens folders."""
+    """The cached run (or an equal one of an earlier track), or train, score, probe (with
+    ``probing``) and cache it; the trained SAE and its random control are kept beside the
+    scores, as SAELens folders."""
     path = runs_dir(track) / f"{architecture}-seed{seed}.json"
+    if not path.exists():
+        adopt_earlier_run(track, architecture, seed, path)
     if path.exists():
         cached = SyntheticRun.from_dict(json.loads(path.read_text(encoding="utf-8")))
         if probing is None or cached.probing:
