@@ -92,3 +92,25 @@ def test_baselines_of_a_reference_not_yet_submitted_are_refused(
     args = ["reference", "train", "--architectures", "topk", "--baselines", "frozen-decoder"]
     assert main(args) == 1
     assert "ref-topk-2048 is not submitted: train the reference first" in capsys.readouterr().err
+
+
+def test_a_reference_claims_its_held_out_measures_and_a_random_baseline_states_them() -> None:
+    from benchmark.activations.hooks import Hook
+    from benchmark.saes.measure import Measured
+    from benchmark.saes.train import Trained
+    from benchmark.workflows.reference import manifest_fields
+
+    settings, hook = TrainingSettings(), Hook.parse("blocks.15.hook_resid_post")
+    measured = Measured(l0=53.4512, explained_variance=0.81234, rows=100, dead_fraction=0.5)
+    reference = manifest_fields(Trained("relu", 1.0, None), settings, hook, measured, 10)
+    assert reference["claims"] == {"l0": 53.45, "explained_variance": 0.8123}
+    assert "random_baseline" not in reference
+    baseline = manifest_fields(
+        Trained("relu", 1.0, None, "frozen-decoder"), settings, hook, measured, 10
+    )
+    assert "claims" not in baseline
+    assert baseline["random_baseline"] == {"of": "ref-relu-2048", "constraint": "frozen-decoder"}
+    assert baseline["id"] == "ref-relu-2048-frozen-decoder"
+    method = baseline["training"]["method"]
+    assert method.endswith("on held-out corpus tokens L0 53.45, explained variance 0.8123")
+    build_manifest({**baseline, "sae": {"folder": "sae"}})  # a valid manifest
