@@ -7,7 +7,8 @@ from these commands:
     python benchmarks/synthetic_trials.py jumprelu --set l0_coefficient=0.85 \\
         --set jumprelu_init_threshold=0.5
     python benchmarks/synthetic_trials.py topk --samples 500000 --lr 0.01
-    python benchmarks/synthetic_trials.py relu --set l1_coefficient=2.0 --track track-v1.yaml
+    python benchmarks/synthetic_trials.py relu --set l1_coefficient=2.0 \
+        --track benchmark/synthetic/track-v1.yaml
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-TRACKS = Path(__file__).parent.parent / "benchmark" / "synthetic"
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("architecture")
-    parser.add_argument("--track", default="track-v2.yaml", help="a file in benchmark/synthetic")
+    parser.add_argument("--track", type=Path, help="a track file (default: the current track)")
     parser.add_argument("--samples", type=int, help="training samples (default: the track's)")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float)
@@ -42,9 +41,9 @@ def trial(args: argparse.Namespace) -> dict[str, Any]:
     from benchmark.synthetic.ground_truth import ground_truth_model
     from benchmark.synthetic.run import one_torch_thread, trained_sae
     from benchmark.synthetic.scores import score_sae
-    from benchmark.synthetic.track import Track
+    from benchmark.synthetic.track import TRACK_FILE, Track
 
-    raw = yaml.safe_load((TRACKS / args.track).read_text(encoding="utf-8"))
+    raw = yaml.safe_load((args.track or TRACK_FILE).read_text(encoding="utf-8"))
     training = raw["training"]
     changed = {"samples": args.samples, "batch_size": args.batch_size, "lr": args.lr}
     training.update({key: value for key, value in changed.items() if value is not None})
