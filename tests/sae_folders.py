@@ -88,11 +88,15 @@ def rewrite_cfg(folder: Path, change: Callable[[dict[str, Any]], object]) -> Pat
     return folder
 
 
-def submit_argv(source: Path, submission_id: str, architecture: str = "standard") -> list[str]:
+def submit_argv(
+    source: Path | str, submission_id: str, architecture: str = "standard", copy: bool = True
+) -> list[str]:
+    """``saeprobe submit``'s arguments; with ``copy`` (most tests' case) the weights are copied
+    into the submission, where tests bring defects in after submit."""
     return [
         "submit", str(source), "--id", submission_id, "--name", "Tiny", "--architecture",
         architecture, "--tokens", "1000", "--corpus", "random", "--author", "Tester",
-        "--license", "MIT", "--hook", HOOK,
+        "--license", "MIT", "--hook", HOOK, *(["--copy"] if copy else []),
     ]  # fmt: skip
 
 

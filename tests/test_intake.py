@@ -430,7 +430,8 @@ VALIDATE_CASES: dict[str, tuple[str, Callable[[Path], object], str]] = {
         lambda f: edit_manifest(
             f, lambda m: (m["sae"].update(folder=str(f / "sae")), m.pop("weights_sha256"))
         ),
-        "sae.folder: ",  # the absolute path follows
+        "manifest: weights outside the submission (an absolute sae.folder, sae.hub or "
+        "sae.release) need weights_sha256",
     ),
     "weights changed after submit": (
         "standard",
@@ -588,10 +589,10 @@ def test_a_poor_reconstruction_is_validated_with_a_warning(
 def test_a_referenced_folder_is_validated_against_its_recorded_hash(
     tmp_path: Path, submissions: Path, model_args: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``submit --reference`` records the folder's absolute path and the weights' sha256; the
-    folder is checked where it lies, and weights changed there fail the recorded hash."""
+    """``submit`` without ``--copy`` records the folder's absolute path and the weights' sha256;
+    the folder is checked where it lies, and weights changed there fail the recorded hash."""
     source = valid(tmp_path / "source")
-    assert main([*submit_argv(source, "ref"), *model_args, "--reference"]) == 0
+    assert main([*submit_argv(source, "ref", copy=False), *model_args]) == 0
     manifest = yaml.safe_load((submissions / "ref" / "submission.yaml").read_text())
     assert manifest["sae"]["folder"] == str(source.resolve()) and manifest["weights_sha256"]
     assert not (submissions / "ref" / "sae").exists()

@@ -95,7 +95,7 @@ def test_a_historic_record_is_upgraded_as_it_is_read() -> None:
             "/root/.cache/saeprobe/controls/d0f3-seed0-ae3f",
             "$SAEPROBE_CACHE/controls/d0f3-seed0-ae3f",
         ),
-        ("/data/my-sae", "/data/my-sae"),  # submitted with --reference: stays absolute
+        ("/data/my-sae", "/data/my-sae"),  # a referenced local folder: stays absolute
     ],
 )
 def test_legacy_sae_paths_become_portable(written: str, portable: str) -> None:

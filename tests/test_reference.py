@@ -69,7 +69,7 @@ def test_each_recipe_trains_and_saves_a_valid_sae(name: str, tmp_path: Path) -> 
     recipe = recipes(64, 4)[name]
     manifest = build_manifest(
         {
-            "id": f"t-{name}", "display_name": name, "sae": {"folder": str(tmp_path)},
+            "id": f"t-{name}", "display_name": name, "sae": {"folder": "sae"},
             "model": "tiny", "hook": "blocks.1.hook_resid_post",
             "architecture": recipe.architecture, "width": 64,
             "training": {"tokens": 2048, "corpus": "random"}, "authors": ["t"], "license": "MIT",

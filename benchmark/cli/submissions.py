@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from benchmark.activations.catalog import DEFAULT_MODEL
 from benchmark.cli.options import (
@@ -17,12 +16,17 @@ from benchmark.protocols.protocol import DEFAULT_PROTOCOL
 from benchmark.submissions.manifest import SAVED_AS
 
 SUBMIT_EPILOG = """examples:
-  saeprobe submit ./my-sae --id my-topk --name "TopK 2k" --architecture topk \\
-      --tokens 2000000 --corpus "Python docs" --author "A. Researcher" --license MIT
+  saeprobe submit hf://my-org/my-saes/topk-2k --id my-topk --name "TopK 2k" \
+      --architecture topk --tokens 2000000 --corpus "Python docs" --author "A. Researcher" \
+      --license MIT
+  saeprobe submit release:gpt2-small-res-jb/blocks.8.hook_resid_pre --id jb-l8 ...
+  saeprobe submit ./my-sae --copy --id my-topk ...
 
-SOURCE is a SAELens folder (cfg.json + sae_weights.safetensors). Its weights are copied into
-submissions/<id>/sae/ (or referenced with --reference) and their sha256 is recorded. Nothing is
-written when a check fails.
+SOURCE is a SAELens folder (cfg.json + sae_weights.safetensors): a local one, a folder of a
+Hugging Face Hub repository (fetched, or read from the Hub cache), or an SAE of a SAELens
+release. The manifest records where the weights are (a Hub source at the commit fetched) and
+their sha256; --copy copies them into submissions/<id>/sae/ instead. Nothing is written when a
+check fails.
 """
 
 
@@ -59,7 +63,11 @@ def register(groups: argparse._SubParsersAction) -> None:
     command = groups.add_parser(
         "submit", help="create a submission", epilog=SUBMIT_EPILOG, formatter_class=formatter
     )
-    command.add_argument("source", type=Path, metavar="SOURCE", help="a SAELens SAE folder")
+    command.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="a SAELens SAE folder, hf://ORG/NAME[/PATH][@REVISION] or release:RELEASE/SAE_ID",
+    )
     command.add_argument("--id", required=True, help="a slug: lowercase letters, digits, dashes")
     command.add_argument("--name", required=True, help="display name")
     command.add_argument("--architecture", required=True, choices=sorted(SAVED_AS))
@@ -73,7 +81,7 @@ def register(groups: argparse._SubParsersAction) -> None:
     command.add_argument("--link")
     command.add_argument("--claim-l0", type=float)
     command.add_argument("--claim-explained-variance", type=float)
-    command.add_argument("--reference", action="store_true", help="reference, do not copy")
+    command.add_argument("--copy", action="store_true", help="copy the weights into the submission")
     command.set_defaults(handler=submit_command)
 
     command = groups.add_parser(
@@ -130,7 +138,7 @@ def submit_command(args: argparse.Namespace) -> int:
         training_method=args.training_method,
         link=args.link,
         claims={"l0": args.claim_l0, "explained_variance": args.claim_explained_variance},
-        copy=not args.reference,
+        copy=args.copy,
     )
     submission = submit_sae(options)
     sys.stdout.write(f"created {submission.folder}; next: saeprobe validate {submission.id}\n")

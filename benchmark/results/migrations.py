@@ -18,7 +18,7 @@ Step 2 -> 3 (intake hardening): ``provenance.sae_path`` no longer depends on whe
 repository or the cache lies. It was absolute; a path with a ``/submissions/`` part becomes
 ``submissions/`` and what follows the last one, a path with a ``/controls/`` part (the cache's
 random controls) becomes ``$SAEPROBE_CACHE/controls/`` and what follows; any other path (a
-folder referenced with ``submit --reference``) stays absolute. No result value changes.
+folder a submission references) stays absolute. No result value changes.
 """
 
 from __future__ import annotations

@@ -50,10 +50,26 @@ def harness_commit() -> str | None:
 def portable_sae_path(path: Path) -> str:
     """An SAE folder named so that two identical runs from different checkouts agree: under the
     submissions folder as ``submissions/<id>/...``, under the cache as ``$SAEPROBE_CACHE/...``,
-    and a folder elsewhere (``submit --reference``) by its absolute path. The record's weights
-    hash, beside it, says what the folder held."""
+    a Hub repository's folder as ``hf://ORG/NAME/PATH@COMMIT``, and any other folder (a local
+    folder a submission references) by its absolute path. The record's weights hash, beside
+    it, says what the folder held."""
     path = path.resolve()
     for root, label in ((submissions_root(), "submissions"), (cache_root(), "$SAEPROBE_CACHE")):
         if path.is_relative_to(root.resolve()):
             return str(PurePosixPath(label, *path.relative_to(root.resolve()).parts))
-    return str(path)
+    return hub_cache_name(path) or str(path)
+
+
+def hub_cache_name(path: Path) -> str | None:
+    """``hf://ORG/NAME/PATH@COMMIT`` for a folder of a model snapshot in the Hub's cache
+    (``<cache>/models--ORG--NAME/snapshots/COMMIT/PATH``), else None."""
+    from huggingface_hub import constants
+
+    hub = Path(constants.HF_HUB_CACHE).resolve()
+    if not path.is_relative_to(hub):
+        return None
+    parts = path.relative_to(hub).parts
+    if len(parts) < 3 or not parts[0].startswith("models--") or parts[1] != "snapshots":
+        return None
+    repo = parts[0].removeprefix("models--").replace("--", "/")
+    return "hf://" + "/".join([repo, *parts[3:]]) + f"@{parts[2]}"

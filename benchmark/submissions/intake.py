@@ -29,9 +29,11 @@ from benchmark.submissions.manifest import (
     MANIFEST_FILE,
     Claims,
     Manifest,
+    SAESource,
     manifest_yaml,
     read_manifest,
 )
+from benchmark.submissions.sources import hub_folder, pinned
 from benchmark.submissions.store import SAE_DIR, VALIDATION_FILE, submission_dir
 
 EV_FLOOR = 0.0  # below: worse than predicting the mean; refused
@@ -48,17 +50,13 @@ class Submission:
         return self.manifest.id
 
     def sae_folder(self) -> Path:
-        if self.manifest.sae.folder is None:
-            raise SubmissionError(
-                f"sae.release: {self.id} names SAELens release {self.manifest.sae.release!r}; "
-                "fetch it with SAELens and submit the folder (releases need the Hub)"
-            )
-        folder = Path(self.manifest.sae.folder).expanduser()
-        if folder.is_absolute():  # `submit --reference`: checked against weights_sha256
-            if self.manifest.weights_sha256 is None:
-                raise SubmissionError(
-                    f"sae.folder: {folder} is outside the submission, so weights_sha256 is needed"
-                )
+        """The local SAELens folder: inside the submission, a folder elsewhere, or a Hub or
+        release source's folder (fetched, or read from the Hub cache)."""
+        source = self.manifest.sae
+        if source.folder is None:
+            return hub_folder(source)
+        folder = Path(source.folder).expanduser()
+        if folder.is_absolute():  # referenced where it lies; checked against weights_sha256
             return folder
         inside = (self.folder / folder).resolve()
         if not inside.is_relative_to(self.folder.resolve()):
@@ -84,23 +82,27 @@ def open_submission(submission_id: str, root: Path | None = None) -> Submission:
 
 
 def submit(
-    source: Path,
+    folder: Path,
     manifest: Manifest,
-    copy: bool = True,
+    stated: SAESource | None = None,
+    copy: bool = False,
     root: Path | None = None,
     cfg: SAECfg | None = None,
 ) -> Submission:
-    """Check ``source`` against ``manifest`` and create the submission folder atomically;
-    ``cfg`` is the source's cfg when the caller has read it already."""
+    """Check the SAELens ``folder`` against ``manifest`` and create the submission folder
+    atomically, with the weights' sha256 and where they are: ``stated`` (a Hub or release source
+    that ``folder`` was fetched from; default: ``folder`` itself) or, with ``copy``, a copy of the
+    two files. ``manifest.sae`` is replaced by what is recorded; ``cfg`` is the folder's cfg when
+    the caller has read it already."""
     target = submission_dir(manifest.id, root)
     if target.exists():
         raise SubmissionError(f"id: {manifest.id!r} already exists at {target}")
-    source = source.expanduser().resolve()
-    check_sae_folder(source, manifest, lambda: hook_width(manifest), cfg)
+    folder = folder.expanduser().resolve()
+    check_sae_folder(folder, manifest, lambda: hook_width(manifest), cfg)
     recorded = manifest.model_copy(
         update={
-            "sae": manifest.sae.model_copy(update={"folder": SAE_DIR if copy else str(source)}),
-            "weights_sha256": sha256_file(source / WEIGHTS_FILE),
+            "sae": recorded_source(stated, folder, copy),
+            "weights_sha256": sha256_file(folder / WEIGHTS_FILE),
         }
     )
     with staging_folder(target.parent) as staging:
@@ -109,10 +111,20 @@ def submit(
         if copy:
             (built / SAE_DIR).mkdir()
             for name in (CFG_FILE, WEIGHTS_FILE):
-                shutil.copyfile(source / name, built / SAE_DIR / name)
+                shutil.copyfile(folder / name, built / SAE_DIR / name)
         (built / MANIFEST_FILE).write_text(manifest_yaml(recorded), encoding="utf-8")
         built.rename(target)
     return Submission(target, recorded)
+
+
+def recorded_source(stated: SAESource | None, folder: Path, copy: bool) -> SAESource:
+    """What the manifest records: the copy's folder, a local folder by its absolute path, or
+    a Hub source pinned to the commit it was fetched at (a release as named)."""
+    if copy:
+        return SAESource(folder=SAE_DIR)
+    if stated is None or stated.folder is not None:
+        return SAESource(folder=str(folder))
+    return pinned(stated, folder)
 
 
 def hook_width(manifest: Manifest) -> int:

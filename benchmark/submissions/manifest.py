@@ -46,19 +46,34 @@ class Strict(BaseModel):
 
 
 class SAESource(Strict):
-    """A SAELens folder (relative paths are inside the submission) or a SAELens release."""
+    """Where the weights are: a SAELens folder (a relative path is inside the submission), a
+    folder of a Hugging Face Hub repository, or a SAELens release (``benchmark.submissions
+    .sources`` resolves each to a local folder)."""
 
     folder: str | None = Field(None, description="cfg.json + sae_weights.safetensors")
+    hub: str | None = Field(None, description="a Hub model repository, org/name")
+    path: str | None = Field(None, description="with hub: the SAE's folder in the repository")
+    revision: str | None = Field(None, description="with hub: the commit the weights were at")
     release: str | None = Field(None, description="SAELens pretrained release")
     sae_id: str | None = Field(None, description="the SAE's id within the release")
 
     @model_validator(mode="after")
     def one_source(self) -> SAESource:
-        if (self.folder is None) == (self.release is None):
-            raise ValueError("give either sae.folder or sae.release (with sae.sae_id)")
+        given = [name for name in ("folder", "hub", "release") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of sae.folder, sae.hub or sae.release")
         if self.release is not None and not self.sae_id:
             raise ValueError("sae.release needs sae.sae_id")
+        if self.sae_id is not None and self.release is None:
+            raise ValueError("sae.sae_id goes with sae.release")
+        if self.hub is None and (self.path is not None or self.revision is not None):
+            raise ValueError("sae.path and sae.revision go with sae.hub")
         return self
+
+    @property
+    def copied(self) -> bool:
+        """The weights lie inside the submission (a relative folder)."""
+        return self.folder is not None and not Path(self.folder).expanduser().is_absolute()
 
 
 class Training(Strict):
@@ -105,6 +120,15 @@ class Manifest(Strict):
     @classmethod
     def slug(cls, value: str) -> str:
         return check_id(value)
+
+    @model_validator(mode="after")
+    def referenced_weights_are_hashed(self) -> Manifest:
+        if not self.sae.copied and self.weights_sha256 is None:
+            raise ValueError(
+                "weights outside the submission (an absolute sae.folder, sae.hub or "
+                "sae.release) need weights_sha256"
+            )
+        return self
 
 
 def check_id(value: str) -> str:

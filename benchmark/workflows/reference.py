@@ -27,7 +27,7 @@ from benchmark.saes.recipes import TrainingSettings, recipes
 from benchmark.saes.train import Trained, corpus_activations, train_suite
 from benchmark.submissions.intake import submit
 from benchmark.submissions.manifest import build_manifest
-from benchmark.submissions.store import submission_dir
+from benchmark.submissions.store import SAE_DIR, submission_dir
 from datasets_registry.suites import get_suite, iter_suite_data
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ def train_reference(options: ReferenceOptions) -> Iterator[ReferenceResult]:
             if options.force:
                 replace_existing(submission_id)
             fields = manifest_fields(trained, settings, hook, measured, len(train_x))
-            submit(Path(staging), build_manifest({**fields, "sae": {"folder": staging}}))
+            manifest = build_manifest({**fields, "sae": {"folder": SAE_DIR}})
+            submit(Path(staging), manifest, copy=True)
         yield ReferenceResult(submission_id, trained.seconds, measured)
 
 

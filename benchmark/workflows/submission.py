@@ -23,7 +23,8 @@ from benchmark.submissions.intake import (
     validate,
 )
 from benchmark.submissions.manifest import Manifest, ManifestError, build_manifest
-from benchmark.submissions.store import RESULTS_DIR, submission_ids, submissions_root
+from benchmark.submissions.sources import hub_folder, parse_source
+from benchmark.submissions.store import RESULTS_DIR, SAE_DIR, submission_ids, submissions_root
 from datasets_registry.suites import Suite, select_suite
 
 
@@ -31,7 +32,7 @@ from datasets_registry.suites import Suite, select_suite
 class SubmitOptions:
     """A SAELens folder and what its checkpoint does not say about it."""
 
-    source: Path
+    source: str  # a folder, hf://ORG/NAME[/PATH][@REVISION] or release:RELEASE/SAE_ID
     id: str
     name: str
     architecture: str
@@ -44,7 +45,7 @@ class SubmitOptions:
     training_method: str | None = None
     link: str | None = None
     claims: dict[str, float | None] = field(default_factory=dict)  # l0, explained_variance
-    copy: bool = True  # False: reference the folder instead of copying the weights
+    copy: bool = False  # True: copy the weights into the submission instead of naming them
 
 
 @dataclass(frozen=True)
@@ -57,15 +58,17 @@ class ValidateOptions:
 
 
 def submit_sae(options: SubmitOptions) -> Submission:
-    """Check the folder against the manifest the options describe, then create the submission
-    (nothing is written when a check fails)."""
-    source = options.source.expanduser()
-    cfg = read_sae_cfg(source)
+    """Check the source's folder (fetched first for a Hub or release source) against the
+    manifest the options describe, then create the submission (nothing is written when a check
+    fails)."""
+    stated = parse_source(options.source)
+    folder = Path(options.source).expanduser() if stated.folder is not None else hub_folder(stated)
+    cfg = read_sae_cfg(folder)
     hook = options.hook or cfg.hook_name
     if not hook:
         raise ManifestError("hook: not in the SAE's cfg.json; pass --hook")
     manifest = build_manifest(manifest_fields(options, hook, cfg.d_sae))
-    return submit(source, manifest, copy=options.copy, cfg=cfg)
+    return submit(folder, manifest, stated, copy=options.copy, cfg=cfg)
 
 
 def manifest_fields(options: SubmitOptions, hook: str, width: int) -> dict[str, Any]:
@@ -77,7 +80,7 @@ def manifest_fields(options: SubmitOptions, hook: str, width: int) -> dict[str, 
     return {
         "id": options.id,
         "display_name": options.name,
-        "sae": {"folder": str(options.source)},
+        "sae": {"folder": SAE_DIR},  # replaced by where the weights are recorded
         "model": options.model,
         "hook": hook,
         "architecture": options.architecture,
