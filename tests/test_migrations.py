@@ -19,9 +19,9 @@ from benchmark.results.migrations import (
     portable_legacy_path,
 )
 from benchmark.results.store import load_record, load_scores, results_dir
+from tests.shipped import restored_submission
 
 HISTORIC = Path(__file__).parent / "historic_results"
-SHIPPED = Path(__file__).parent.parent / "submissions"
 OLD_V1 = "13e4b817308b50a2a7b25817e6e179245601b57e753f737237f4b62db55b04fd"
 
 # The constants as they stood in code before they moved into the protocol (commit 74d2185):
@@ -127,13 +127,13 @@ def test_a_historic_folder_migrates_to_what_ships_now(tmp_path: Path) -> None:
     assert migrated.name == f"v1-{protocol.content_hash()[:12]}"
     assert not (results / "v1-13e4b817308b").exists()
     assert not list(results.glob(".*"))  # no staging leftovers
-    shipped = SHIPPED / "ref-topk-2048" / "results" / migrated.name
+    shipped = restored_submission("ref-topk-2048", tmp_path / "shipped") / "results"
     records = sorted(migrated.rglob("*.json"))
     assert len(records) == 4
     for path in records:
         relative = path.relative_to(migrated)
-        assert path.read_text() == (shipped / relative).read_text()
-        ours, theirs = load_scores(path), load_scores(shipped / relative)
-        assert ours.keys() == theirs.keys()
-        assert all(np.array_equal(ours[key], theirs[key]) for key in ours)
+        assert path.read_text() == (shipped / migrated.name / relative).read_text()
+        ours, kept = load_scores(path), load_scores(shipped / migrated.name / relative)
+        assert kept.keys() <= ours.keys()  # the summary keeps the leaderboard's arrays
+        assert all(np.array_equal(ours[key], kept[key]) for key in kept)
     assert results_dir(results, protocol) == migrated  # a second call changes nothing

@@ -1,6 +1,6 @@
 """The shipped reference results are what the harness computes: cells of ref-topk-2048 on one
 demo dataset, recomputed from the same activations, choose the same parameters and reach the
-same test AUCs (to 1e-9) as the records in ``submissions/``.
+same test AUCs (to 1e-9) as the records shipped in ``submissions/`` (restored from its summary).
 
 ``fixtures/5_hist_fig_ismale.demo.bf16.npz`` holds that dataset's last-token activations (main
 and OOD rows) bit for bit as the demo extraction stores them (bf16 values, kept as their upper
@@ -26,8 +26,8 @@ from benchmark.run.cells import SAECells
 from benchmark.run.context import DatasetArrays, RunContext
 from benchmark.saes.load import load_sae_folder
 from datasets_registry.suites import iter_suite_data, select_suite
+from tests.shipped import restored_submission
 
-SUBMISSION = Path(__file__).parent.parent / "submissions" / "ref-topk-2048"
 FIXTURE = Path(__file__).parent / "fixtures" / "5_hist_fig_ismale.demo.bf16.npz"
 DATASET = "5_hist_fig_ismale"
 PROTOCOL = load_protocol("v1")
@@ -35,6 +35,11 @@ PROTOCOL = load_protocol("v1")
 
 def from_bf16(bits: np.ndarray) -> np.ndarray:
     return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+@pytest.fixture(scope="module")
+def submission(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return restored_submission("ref-topk-2048", tmp_path_factory.mktemp("shipped"))
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +64,13 @@ def stand_in_baseline(cell: CellResult) -> CellResult:
     ("regime", "cells"), [("normal", 1), ("scarcity", 8), ("covariate_shift", 1)]
 )
 def test_recomputed_cells_match_the_shipped_records(
-    arrays: DatasetArrays, regime: str, cells: int
+    submission: Path, arrays: DatasetArrays, regime: str, cells: int
 ) -> None:
-    folder = SUBMISSION / "results" / protocol_folder(PROTOCOL) / "sae"
+    folder = submission / "results" / protocol_folder(PROTOCOL) / "sae"
     shipped = load_record(record_path(folder, DATASET, arrays.data_key("bf16"), regime))
     assert shipped is not None
     by_key = {cell.key: cell for cell in shipped.cells}
-    sae = load_sae_folder(SUBMISSION / "sae")
+    sae = load_sae_folder(submission / "sae")
     hook = Hook.parse(EMBEDDED[DEFAULT_MODEL].default_hook)
     ctx = RunContext(ModelRef(DEFAULT_MODEL, Path(), "-"), hook, PROTOCOL)
     ks = sae_k_values(PROTOCOL.sae_probe, regime, sae.d_sae)

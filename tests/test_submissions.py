@@ -178,6 +178,17 @@ def test_submit_validate_eval_journey(
     assert {p: p.stat().st_mtime_ns for p in results.rglob("*.json")} == stamps
     assert not (cache_root() / "results").exists() and not (cache_root() / "controls").exists()
 
+    # A fresh clone has the summary, not results/: the records are restored from it, byte for
+    # byte, and reported; nothing is computed and the summary is not rewritten.
+    contents = {p: p.read_bytes() for p in results.rglob("*.json")}
+    summary_stamps = {p: p.stat().st_mtime_ns for p in (folder / "summary").iterdir()}
+    shutil.rmtree(folder / "results")
+    assert main(with_shift) == 0
+    capsys.readouterr()
+    assert {p: p.read_bytes() for p in results.rglob("*.json")} == contents
+    assert {p: p.stat().st_mtime_ns for p in (folder / "summary").iterdir()} == summary_stamps
+    assert not (cache_root() / "results").exists() and not (cache_root() / "controls").exists()
+
     assert main(["ls", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["submissions"]
     assert listed == [

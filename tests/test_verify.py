@@ -101,3 +101,23 @@ def test_field_paths_name_methods_and_skip_fields_old_records_lack() -> None:
         ("methods[pca].test_auc", 0.8, 0.7),
     ]
     assert list(differing_fields({"a": float("nan")}, {"a": float("nan")})) == []
+
+
+def test_a_fresh_clone_verifies_from_the_summary_and_a_tampered_summary_fails(
+    evaluated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without results/ (git holds the summary), the records are restored and verified: their
+    fields in full, and of the scores the arrays the summary keeps (the SAE arm's picked probe
+    and test labels in the normal regime). A kept array changed in the summary fails."""
+    shutil.rmtree(evaluated / "results")
+    assert main(["verify", "tiny", "--sample", "1000", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["cells"]) == 2
+    kept = evaluated / "summary" / "scores.npz"
+    with np.load(kept) as archive:
+        scores = {name: archive[name] for name in archive.files}
+    name = next(n for n in sorted(scores) if "/sae_k" in n)
+    scores[name] = scores[name] + np.float32(1e-3)
+    np.savez_compressed(kept, **scores)
+    shutil.rmtree(evaluated / "results")
+    method = name.rsplit("/", 1)[1]
+    rejected(capsys, ["verify", "tiny", "--sample", "1000"], f"scores {method} recorded", kept)

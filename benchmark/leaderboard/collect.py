@@ -11,8 +11,9 @@ from pathlib import Path
 
 from benchmark.results.schema import SAE_ARMS, CellResult, Provenance, ResultRecord
 from benchmark.results.store import load_record
+from benchmark.results.summary import submission_results
 from benchmark.submissions.intake import Submission, open_submission
-from benchmark.submissions.store import RESULTS_DIR, submission_ids
+from benchmark.submissions.store import submission_ids
 
 
 @dataclass
@@ -42,7 +43,7 @@ def collect_evaluations(root: Path) -> list[Evaluation]:
     found = []
     for submission_id in submission_ids(root):
         submission = open_submission(submission_id, root)
-        results = submission.folder / RESULTS_DIR
+        results = submission_results(submission.folder)
         if results.is_dir():
             for folder in sorted(p for p in results.iterdir() if p.is_dir()):
                 evaluation = read_evaluation(submission, folder, root)

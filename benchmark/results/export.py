@@ -17,19 +17,24 @@ reads ``submissions/``.
 
 from __future__ import annotations
 
-import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmark.atomic_io import staging_folder
-from benchmark.errors import SaeprobeError
-from benchmark.results.schema import SAE_ARMS, ResultRecord
-from benchmark.results.store import load_record, scores_path
+from benchmark.results.rows import (
+    ResultsExportError,
+    folder_records,
+    group_cells,
+    method_rows,
+    rebuild_record,
+    record_row,
+    write_table,
+)
+from benchmark.results.store import scores_path
+from benchmark.results.summary import submission_results
 from benchmark.submissions.store import MANIFEST_FILE, RESULTS_DIR, VALIDATION_FILE, submission_ids
 
 CELLS_FILE = "data/cells.parquet"
@@ -59,10 +64,6 @@ Build the leaderboard from it: `saeprobe leaderboard build --results DIR` (a loc
 """
 
 
-class ResultsExportError(SaeprobeError, ValueError):
-    """An export target that is not empty, or a folder that is not an export."""
-
-
 def export_results(submissions: Path, out: Path) -> tuple[int, int]:
     """Write the export of every evaluated submission under ``submissions``; returns the number
     of records and of method rows. Built in a staging folder, renamed into place."""
@@ -74,8 +75,8 @@ def export_results(submissions: Path, out: Path) -> tuple[int, int]:
         for submission_id in ids:
             folder = submissions / submission_id
             copy_submission_files(folder, staging / "submissions" / submission_id)
-            for path, record in submission_records(folder):
-                record_id = str(path.relative_to(submissions).with_suffix(""))
+            for relative, path, record in folder_records(submission_results(folder)):
+                record_id = f"{submission_id}/{RESULTS_DIR}/{relative}"
                 records.append(record_row(record_id, record))
                 cells += list(method_rows(record_id, submission_id, record))
                 copy_scores(path, staging / "scores" / path.relative_to(submissions))
@@ -86,15 +87,6 @@ def export_results(submissions: Path, out: Path) -> tuple[int, int]:
             out.rmdir()
         staging.rename(out)
     return len(records), len(cells)
-
-
-def submission_records(folder: Path) -> Iterator[tuple[Path, ResultRecord]]:
-    results = folder / RESULTS_DIR
-    for path in sorted(results.glob("*/*/*/*/*.json")) if results.is_dir() else []:
-        if path.parents[2].name in SAE_ARMS:
-            record = load_record(path)
-            if record is not None:
-                yield path, record
 
 
 def copy_submission_files(folder: Path, target: Path) -> None:
@@ -108,58 +100,6 @@ def copy_scores(record: Path, target_record: Path) -> None:
     if scores_path(record).is_file():
         scores_path(target_record).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(scores_path(record), scores_path(target_record))
-
-
-def record_row(record_id: str, record: ResultRecord) -> dict[str, Any]:
-    header = record.model_dump(mode="json", exclude={"cells"})
-    return {
-        "record_id": record_id,
-        "arm": record.arm,
-        "protocol": record.protocol,
-        "protocol_hash": record.protocol_hash,
-        "dataset": record.dataset,
-        "regime": record.regime,
-        "cells": len(record.cells),
-        "header": json.dumps(header, sort_keys=True),
-    }
-
-
-def method_rows(
-    record_id: str, submission_id: str, record: ResultRecord
-) -> Iterator[dict[str, Any]]:
-    for cell_index, cell in enumerate(record.cells):
-        if not cell.methods:
-            raise ResultsExportError(f"{record_id}: cell {cell.key} has no methods")
-        quiver = None if cell.quiver is None else json.dumps(cell.quiver.model_dump(mode="json"))
-        for method_index, method in enumerate(cell.methods):
-            yield {
-                "submission": submission_id,
-                "arm": record.arm,
-                "record_id": record_id,
-                "cell_index": cell_index,
-                "method_index": method_index,
-                "dataset": cell.dataset,
-                "regime": cell.regime,
-                "level": cell.level,
-                "seed": cell.seed,
-                "n_train": cell.n_train,
-                "n_test": cell.n_test,
-                "test_split": cell.test_split,
-                "selection": cell.selection,
-                "cell_seconds": cell.seconds,
-                "quiver": quiver,
-                "method": method.method,
-                "params": json.dumps(method.params, sort_keys=True),
-                "val_auc": method.val_auc,
-                "test_auc": method.test_auc,
-                "test_accuracy": method.test_accuracy,
-                "iterations": method.iterations,
-            }
-
-
-def write_table(rows: list[dict[str, Any]], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), path, compression="zstd")
 
 
 def card(submissions: int, records: list[dict[str, Any]], cells: list[dict[str, Any]]) -> str:
@@ -178,8 +118,7 @@ def import_results(export: Path, target: Path) -> int:
     cells = group_cells(pq.read_table(export / CELLS_FILE).to_pylist())
     records = pq.read_table(export / RECORDS_FILE).to_pylist()
     for row in records:
-        header = json.loads(row["header"])
-        record = ResultRecord.model_validate({**header, "cells": cells.get(row["record_id"], [])})
+        record = rebuild_record(row, cells)
         path = target / f"{row['record_id']}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(record.model_dump_json(indent=1), encoding="utf-8")
@@ -187,26 +126,3 @@ def import_results(export: Path, target: Path) -> int:
         if sidecar.is_file():
             shutil.copyfile(sidecar, scores_path(path))
     return len(records)
-
-
-def group_cells(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """record id -> its cells (in order), each with its methods (in order)."""
-    cells: dict[str, dict[int, dict[str, Any]]] = {}
-    for row in sorted(rows, key=lambda r: (r["record_id"], r["cell_index"], r["method_index"])):
-        by_index = cells.setdefault(row["record_id"], {})
-        if row["cell_index"] not in by_index:
-            by_index[row["cell_index"]] = {
-                "dataset": row["dataset"], "regime": row["regime"], "level": row["level"],
-                "seed": row["seed"], "n_train": row["n_train"], "n_test": row["n_test"],
-                "test_split": row["test_split"], "selection": row["selection"],
-                "seconds": row["cell_seconds"], "methods": [],
-                "quiver": None if row["quiver"] is None else json.loads(row["quiver"]),
-            }  # fmt: skip
-        by_index[row["cell_index"]]["methods"].append(
-            {
-                "method": row["method"], "params": json.loads(row["params"]),
-                "val_auc": row["val_auc"], "test_auc": row["test_auc"],
-                "test_accuracy": row["test_accuracy"], "iterations": row["iterations"],
-            }
-        )  # fmt: skip
-    return {record: [c for _, c in sorted(by_index.items())] for record, by_index in cells.items()}

@@ -20,6 +20,7 @@ from benchmark.regimes.generate import parse_regimes
 from benchmark.results.comparisons import mean_quiver_deltas
 from benchmark.results.schema import SAE_ARMS
 from benchmark.results.store import baselines_dir, results_dir
+from benchmark.results.summary import submission_results, write_summary
 from benchmark.run.arms import Records, finished_records, run_baselines, run_sae
 from benchmark.run.context import DatasetArrays, Executor, RunContext, load_suite_arrays
 from benchmark.saes.cfg import CFG_FILE, read_sae_cfg
@@ -28,7 +29,6 @@ from benchmark.saes.load import LoadedSAE, load_sae_folder
 from benchmark.saes.measure import sample_rows
 from benchmark.submissions.checks import check_weights
 from benchmark.submissions.intake import Submission, open_submission, require_validated
-from benchmark.submissions.store import RESULTS_DIR
 from datasets_registry.load import PACKAGED, DataSource
 from datasets_registry.suites import get_suite, select_suite
 
@@ -114,7 +114,8 @@ def names_submission(target: str) -> bool:
 
 def evaluate_submission(submission: Submission, options: EvalOptions) -> EvalReport:
     """A validated submission and its random control, under
-    ``submissions/<id>/results/<protocol>-<hash>/{sae,control}/``. A trained random baseline
+    ``submissions/<id>/results/<protocol>-<hash>/{sae,control}/`` (restored from the summary
+    first; the summary is rewritten when anything was computed). A trained random baseline
     (its manifest names the reference it is a baseline of) is a control itself: its SAE arm
     alone is evaluated."""
     sae = load_sae_folder(submission.sae_folder(), device=options.run.device)
@@ -123,7 +124,7 @@ def evaluate_submission(submission: Submission, options: EvalOptions) -> EvalRep
     ctx = run_context(run, submission.manifest.hook)
     check_width(ctx, sae)
     regimes = parse_regimes(run.regimes)
-    out = options.out or results_dir(submission.folder / RESULTS_DIR, ctx.protocol)
+    out = options.out or results_dir(submission_results(submission.folder), ctx.protocol)
     arrays = suite_arrays(ctx, run)
     wanted = SAE_ARMS if submission.manifest.random_baseline is None else ("sae",)
     finished = {arm: finished_records(ctx, arrays, regimes, out / arm) for arm in wanted}
@@ -139,6 +140,8 @@ def evaluate_submission(submission: Submission, options: EvalOptions) -> EvalRep
         arms["control"] = run_sae(
             ctx, arrays, regimes, control, baselines, out / "control", "control"
         )
+    if options.out is None:  # what git holds of the results (``results.summary``)
+        write_summary(submission.folder)
     return report(out, arms, regimes)
 
 

@@ -13,6 +13,7 @@ from benchmark.activations.catalog import DEFAULT_MODEL
 from benchmark.activations.hooks import Hook
 from benchmark.errors import SaeprobeError
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL, Protocol, load_protocol
+from benchmark.results.summary import submission_results
 from benchmark.saes.cfg import read_sae_cfg
 from benchmark.saes.measure import sample_rows
 from benchmark.submissions.intake import (
@@ -24,7 +25,7 @@ from benchmark.submissions.intake import (
 )
 from benchmark.submissions.manifest import Manifest, ManifestError, build_manifest
 from benchmark.submissions.sources import hub_folder, parse_source
-from benchmark.submissions.store import RESULTS_DIR, SAE_DIR, submission_ids, submissions_root
+from benchmark.submissions.store import SAE_DIR, submission_ids, submissions_root
 from datasets_registry.suites import Suite, select_suite
 
 
@@ -135,7 +136,7 @@ def submission_status(submission_id: str) -> dict[str, Any]:
     except SaeprobeError as error:
         return {"id": submission_id, "status": "invalid", "error": str(error)}
     validation = submission.validation()
-    results = submission.folder / RESULTS_DIR
+    results = submission_results(submission.folder)
     evaluated = sorted(p.name for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
     return {
         "id": submission.id,

@@ -27,6 +27,7 @@ from benchmark.protocols.protocol import DEFAULT_PROTOCOL
 from benchmark.regimes.cells import CellSplit
 from benchmark.results.schema import SAE_ARMS, CellResult, ResultRecord
 from benchmark.results.store import load_record, load_scores, results_dir
+from benchmark.results.summary import submission_results
 from benchmark.run.arms import sae_runners
 from benchmark.run.cells import baseline_cell
 from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
@@ -35,7 +36,6 @@ from benchmark.saes.control import build_control
 from benchmark.saes.load import LoadedSAE, load_sae_folder
 from benchmark.saes.measure import sample_rows
 from benchmark.submissions.intake import open_submission, require_validated
-from benchmark.submissions.store import RESULTS_DIR
 from benchmark.workflows.evaluate import RunOptions, run_context
 from datasets_registry.suites import get_suite, select_suite
 
@@ -110,7 +110,7 @@ def verify_submission(options: VerifyOptions) -> VerifyReport:
         progress=options.progress,
     )  # fmt: skip
     ctx = run_context(run, submission.manifest.hook)
-    out = results_dir(submission.folder / RESULTS_DIR, ctx.protocol)
+    out = results_dir(submission_results(submission.folder), ctx.protocol)
     chosen = sample_cells(stored_cells(out), options.sample, options.seed)
     if not chosen:
         raise VerifyError(f"{submission.id}: no recorded cells under {out}")
@@ -233,13 +233,17 @@ def compare_cell(
     recorded_scores: dict[str, np.ndarray],
     recomputed_scores: dict[str, np.ndarray],
 ) -> Iterator[Difference]:
-    """Field by field (timing aside), then the per-example scores array by array."""
+    """Field by field (timing aside), then the per-example scores array by array: every array
+    of a full sidecar (it holds the test rows), or the arrays a sidecar restored from the
+    summary keeps."""
     for path, old, new in differing_fields(
         recorded.model_dump(exclude=set(TIMING_FIELDS)),
         recomputed.model_dump(exclude=set(TIMING_FIELDS)),
     ):
         yield Difference(name, path, old, new)
-    for key in sorted(set(recorded_scores) | set(recomputed_scores)):
+    full = f"{recorded.key}/test_rows" in recorded_scores
+    keys = set(recorded_scores) | (set(recomputed_scores) if full else set())
+    for key in sorted(keys):
         old_scores, new_scores = recorded_scores.get(key), recomputed_scores.get(key)
         if old_scores is None or new_scores is None or not np.array_equal(old_scores, new_scores):
             yield Difference(name, f"scores {key.split('/', 1)[1]}", old_scores, new_scores)

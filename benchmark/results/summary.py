@@ -1,0 +1,133 @@
+"""A submission's results as git holds them: ``submissions/<id>/summary/``, a compact form of its
+records from which ``submissions/<id>/results/`` (not in git) is restored.
+
+- ``records.parquet``: one row per record: its path under ``results/`` and its header (schema,
+  protocol, provenance) as JSON;
+- ``cells.parquet``: one row per method and cell (the export's rows), so records are rebuilt
+  bit for bit;
+- ``scores.npz``: the per-example scores the leaderboard reads (the SAE arm's normal regime:
+  each cell's test labels and its picked probe's scores, for the test-example CIs).
+
+``results/`` stays the working store: ``eval`` writes records and full score sidecars there,
+resumably, and rewrites the summary when it has computed something. Whatever reads a
+submission's results first restores the records ``results/`` lacks (their sidecars hold only the
+arrays the summary keeps). The full sidecars travel with ``saeprobe results export``.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from benchmark.atomic_io import staging_folder
+from benchmark.results.comparisons import probe_pick
+from benchmark.results.rows import (
+    folder_records,
+    group_cells,
+    method_rows,
+    rebuild_record,
+    record_row,
+    write_table,
+)
+from benchmark.results.schema import ResultRecord
+from benchmark.results.store import load_scores, save_record
+from benchmark.submissions.store import RESULTS_DIR
+
+SUMMARY_DIR = "summary"
+RECORDS = "records.parquet"
+CELLS = "cells.parquet"
+SCORES = "scores.npz"
+KEPT_REGIME = "normal"  # the regime whose scores the leaderboard's per-example CIs read
+
+
+def write_summary(folder: Path) -> int:
+    """The summary of ``folder``'s records (a submission folder), replacing any earlier one
+    whole (built in a staging folder, renamed into place); returns the number of records."""
+    records: list[dict[str, Any]] = []
+    cells: list[dict[str, Any]] = []
+    scores: dict[str, np.ndarray] = {}
+    for record_id, path, record in folder_records(folder / RESULTS_DIR):
+        records.append(record_row(record_id, record))
+        cells += list(method_rows(record_id, folder.name, record))
+        scores |= {f"{record_id}/{k}": v for k, v in kept_scores(record, load_scores(path)).items()}
+    if not records:
+        return 0
+    target = folder / SUMMARY_DIR
+    with staging_folder(folder) as staging:
+        write_table(records, staging / RECORDS)
+        write_table(cells, staging / CELLS)
+        (staging / SCORES).write_bytes(npz_bytes(scores))
+        replace_folder(staging, target)
+    return len(records)
+
+
+def kept_scores(record: ResultRecord, scores: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The arrays the leaderboard reads: per normal-regime cell of the SAE arm, the test labels
+    and the picked probe's scores (every tied pick's)."""
+    if record.arm != "sae" or record.regime != KEPT_REGIME:
+        return {}
+    kept: dict[str, np.ndarray] = {}
+    for cell in record.cells:
+        names = ["test_labels", *probe_pick(cell)[0]] if cell.methods else []
+        keys = [f"{cell.key}/{name}" for name in names]
+        kept |= {key: scores[key] for key in keys if key in scores}
+    return kept
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, allow_pickle=False, **dict(sorted(arrays.items())))
+    return buffer.getvalue()
+
+
+def replace_folder(built: Path, target: Path) -> None:
+    """``built`` renamed to ``target``; an earlier ``target`` is moved aside first and removed
+    after, so a crash leaves one of the two whole."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    built.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def submission_results(folder: Path) -> Path:
+    """``folder/results/``, holding at least every record of the submission's summary."""
+    restore_results(folder)
+    return folder / RESULTS_DIR
+
+
+def restore_results(folder: Path) -> int:
+    """Write into ``folder/results/`` every record of the summary that it lacks, each with the
+    arrays the summary keeps as its score sidecar; returns the number restored."""
+    summary = folder / SUMMARY_DIR
+    if not (summary / RECORDS).is_file():
+        return 0
+    results = folder / RESULTS_DIR
+    rows = pq.read_table(summary / RECORDS).to_pylist()
+    missing = [row for row in rows if not (results / f"{row['record_id']}.json").is_file()]
+    if not missing:
+        return 0
+    cells = group_cells(pq.read_table(summary / CELLS).to_pylist())
+    scores = summary_scores(summary / SCORES)
+    for row in missing:
+        record = rebuild_record(row, cells)
+        save_record(results / f"{row['record_id']}.json", record, scores.get(row["record_id"], {}))
+    return len(missing)
+
+
+def summary_scores(path: Path) -> dict[str, dict[str, np.ndarray]]:
+    """record id -> its kept arrays, keyed as in a sidecar (``<cell key>/<name>``)."""
+    by_record: dict[str, dict[str, np.ndarray]] = {}
+    if not path.is_file():
+        return by_record
+    with np.load(path, allow_pickle=False) as archive:
+        for name in archive.files:
+            record_id, cell, array = name.rsplit("/", 2)
+            by_record.setdefault(record_id, {})[f"{cell}/{array}"] = archive[name]
+    return by_record
