@@ -38,6 +38,7 @@ from benchmark.regimes.cells import CellSplit
 from benchmark.regimes.generate import dataset_cells
 from benchmark.results.comparisons import Scored, pick
 from benchmark.results.store import load_record, protocol_folder, record_path
+from benchmark.results.summary import submission_results
 from benchmark.run.cells import cell_matrices
 from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
 from benchmark.selection import fold_auc, plan_validation, select_best
@@ -91,7 +92,8 @@ def shipped_quiver_mismatches(
     by_cell: dict[str, list[ProbeOutcome]], item: DatasetArrays, regime: str, submission: str
 ) -> int:
     """Cells whose quiver of baselines differs from the shipped SAE record's."""
-    folder = open_submission(submission).folder / "results" / protocol_folder(load_protocol("v1"))
+    results = submission_results(open_submission(submission).folder)
+    folder = results / protocol_folder(load_protocol("v1"))
     record = load_record(
         record_path(folder / "sae", item.data.dataset_id, item.data_key("bf16"), regime)
     )

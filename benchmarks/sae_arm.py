@@ -33,6 +33,7 @@ from benchmark.probes.sae_search import SAEProbeSearch, per_candidate_outcomes
 from benchmark.protocols.protocol import load_protocol
 from benchmark.regimes.generate import dataset_cells
 from benchmark.results.store import load_record, protocol_folder, record_path
+from benchmark.results.summary import submission_results
 from benchmark.run.cells import cell_rows
 from benchmark.run.context import DatasetArrays, RunContext, load_suite_arrays
 from benchmark.saes.load import LoadedSAE, load_sae_folder
@@ -134,7 +135,7 @@ def main() -> None:
     submission = open_submission(args.submission)
     sae = load_sae_folder(submission.sae_folder())
     arms = {"sae": sae, "control": control_of(ctx, sae, PACKAGED)}
-    results = submission.folder / "results" / protocol_folder(protocol)
+    results = submission_results(submission.folder) / protocol_folder(protocol)
     print(
         "| dataset | arm | regime | cells | "
         + " | ".join(f"{e} CPU s" for e in args.engines)
