@@ -165,7 +165,7 @@ def merged_report(
     earlier = json.loads(out.read_text()) if out.is_file() else {}
     if earlier.get("protocol_hash") != protocol_hash or earlier.get("submission") != submission:
         earlier = {}
-    changes = earlier.get("changes", {})
+    changes = {dataset: dict(values) for dataset, values in earlier.get("changes", {}).items()}
     for dataset, by_regime in per_dataset.items():
         changes.setdefault(dataset, {}).update(by_regime)
     regimes = sorted({regime for by_regime in changes.values() for regime in by_regime})
