@@ -1,6 +1,7 @@
 """Where results live and how they are written: deterministic paths, atomic writes.
 
-Baselines: ``$SAEPROBE_CACHE/results/baselines/<model>-<weights>/<hook>/<protocol>-<hash>/``.
+Baselines: ``$SAEPROBE_CACHE/results/baselines/<model>-<weights>/<hook>/<protocol>-<hash>/``
+(``benchmark.results.baselines``).
 SAE results: a folder the caller names (``submissions/<id>/results/`` for submissions).
 Inside either: ``<dataset>/<regime>.json`` (the record) and ``<dataset>/<regime>.scores.npz``
 (per-example test scores). The JSON is written last and is the commit point: a cell listed in
@@ -14,17 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.activations.catalog import ModelRef
 from benchmark.atomic_io import atomic_path, write_text_atomic
-from benchmark.paths import cache_root
 from benchmark.protocols.protocol import Protocol
 from benchmark.results.migrations import migrate_protocol_folder, read_upgraded
 from benchmark.results.schema import ResultRecord
-
-
-def baselines_dir(ref: ModelRef, hook: str, protocol: Protocol) -> Path:
-    model = f"{ref.name.replace('/', '--')}-{ref.weights_hash[:12]}"
-    return results_dir(cache_root() / "results" / "baselines" / model / hook, protocol)
 
 
 def results_dir(parent: Path, protocol: Protocol) -> Path:

@@ -16,9 +16,10 @@ from benchmark.errors import SaeprobeError
 from benchmark.probes.registry import BASELINES
 from benchmark.probes.sae_probe import sae_k_values
 from benchmark.regimes.cells import RegimeName
+from benchmark.results.baselines import baselines_dir
 from benchmark.results.provenance import portable_sae_path
 from benchmark.results.schema import Arm, CellResult, ResultRecord
-from benchmark.results.store import baselines_dir, load_record, record_path
+from benchmark.results.store import load_record, record_path
 from benchmark.run.cells import SAECells, baseline_cell
 from benchmark.run.context import DatasetArrays, RunContext, provenance
 from benchmark.run.executor import execute

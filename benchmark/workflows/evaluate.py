@@ -17,9 +17,10 @@ from benchmark.probes.registry import BASELINES
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL, Protocol, load_protocol
 from benchmark.regimes.cells import RegimeName
 from benchmark.regimes.generate import parse_regimes
+from benchmark.results.baselines import baselines_dir
 from benchmark.results.comparisons import mean_quiver_deltas
 from benchmark.results.schema import SAE_ARMS
-from benchmark.results.store import baselines_dir, results_dir
+from benchmark.results.store import results_dir
 from benchmark.results.summary import submission_results, write_summary
 from benchmark.run.arms import Records, finished_records, run_baselines, run_sae
 from benchmark.run.context import DatasetArrays, Executor, RunContext, load_suite_arrays
