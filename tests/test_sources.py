@@ -79,6 +79,7 @@ def test_a_hub_folder_is_referenced_at_its_commit_and_validated(
     the weights' sha256; validate reads them from the Hub cache, and weights changed there fail
     the recorded hash."""
     cached = hub_repo(tmp_path, monkeypatch, "models--tester--saes", "tiny")
+    assert (cached / WEIGHTS).is_symlink()  # into the repository's blobs/, as downloaded
     assert main([*submit_argv("hf://tester/saes/tiny", "hubby", copy=False), *model_args]) == 0
     manifest = yaml.safe_load((submissions / "hubby" / "submission.yaml").read_text())
     assert manifest["sae"] == {"hub": "tester/saes", "path": "tiny", "revision": COMMIT}

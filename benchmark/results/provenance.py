@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 
 import benchmark
-from benchmark.paths import cache_root
+from benchmark.paths import cache_root, hub_snapshot_path
 from benchmark.submissions.store import submissions_root
 
 PACKAGES = ("torch", "transformers", "scikit-learn", "xgboost", "numpy", "sae-lens", "datasets")
@@ -61,15 +61,9 @@ def portable_sae_path(path: Path) -> str:
 
 
 def hub_cache_name(path: Path) -> str | None:
-    """``hf://ORG/NAME/PATH@COMMIT`` for a folder of a model snapshot in the Hub's cache
-    (``<cache>/models--ORG--NAME/snapshots/COMMIT/PATH``), else None."""
-    from huggingface_hub import constants
-
-    hub = Path(constants.HF_HUB_CACHE).resolve()
-    if not path.is_relative_to(hub):
+    """``hf://ORG/NAME/PATH@COMMIT`` for a folder of a model snapshot in the Hub's cache, else
+    None."""
+    snapshot = hub_snapshot_path(path)
+    if snapshot is None:
         return None
-    parts = path.relative_to(hub).parts
-    if len(parts) < 3 or not parts[0].startswith("models--") or parts[1] != "snapshots":
-        return None
-    repo = parts[0].removeprefix("models--").replace("--", "/")
-    return "hf://" + "/".join([repo, *parts[3:]]) + f"@{parts[2]}"
+    return "hf://" + "/".join([snapshot.repo, *snapshot.parts]) + f"@{snapshot.commit}"

@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from benchmark.errors import SaeprobeError
+from benchmark.paths import hub_snapshot_path
 
 CFG_FILE = "cfg.json"
 WEIGHTS_FILE = "sae_weights.safetensors"
@@ -80,7 +81,8 @@ def read_sae_cfg(folder: Path) -> SAECfg:
 
 def regular_file(folder: Path, name: str, max_bytes: int | None = None) -> Path:
     """``folder/name`` as a regular file inside ``folder`` (a link is followed only when it stays
-    inside), at most ``max_bytes`` long; checked before anything reads it."""
+    inside, or inside the Hub repository cache a snapshot folder belongs to), at most
+    ``max_bytes`` long; checked before anything reads it."""
     path = folder / name
     try:
         info = path.stat()
@@ -88,13 +90,20 @@ def regular_file(folder: Path, name: str, max_bytes: int | None = None) -> Path:
         raise SAELoadError(f"{name}: missing from {folder}") from None
     except OSError as error:
         raise SAELoadError(f"{name}: cannot be read ({error.strerror})") from error
-    if not path.resolve().is_relative_to(folder.resolve()):
+    if not path.resolve().is_relative_to(link_root(folder)):
         raise SAELoadError(f"{name}: a link to {path.resolve()}, outside {folder}; copy it in")
     if not stat.S_ISREG(info.st_mode):
         raise SAELoadError(f"{name}: not a regular file")
     if max_bytes is not None and info.st_size > max_bytes:
         raise SAELoadError(f"{name}: {info.st_size:,} bytes, more than the {max_bytes:,} allowed")
     return path
+
+
+def link_root(folder: Path) -> Path:
+    """Where links in ``folder`` may lead: the folder itself, or for a folder of a Hugging Face
+    Hub snapshot that repository's cache, whose ``blobs/`` its files link to."""
+    snapshot = hub_snapshot_path(folder)
+    return snapshot.repo_cache if snapshot is not None else folder.resolve()
 
 
 def parse_cfg_json(data: bytes) -> dict[str, Any]:
