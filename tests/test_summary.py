@@ -18,7 +18,9 @@ from benchmark.results.rows import folder_records
 from benchmark.results.store import load_record, load_scores
 from benchmark.results.summary import (
     CELLS,
+    RECORDS,
     SUMMARY_DIR,
+    SummaryError,
     restore_results,
     submission_results,
     write_summary,
@@ -128,3 +130,38 @@ def test_the_shipped_summaries_restore_every_shipped_record(tmp_path: Path) -> N
     }
     assert all(load_record(path) == record for _, path, record in records[:5])
     assert (SHIPPED / "ref-topk-2048" / SUMMARY_DIR / CELLS).is_file()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda rid: "../../../outside/" + rid.split("/", 1)[1],  # leaves results/
+        lambda rid: rid.replace("/sae/", "/control/", 1),  # not its record's arm
+        lambda rid: rid.rsplit("/", 1)[0] + "/scarcity",  # not its record's regime
+        lambda rid: "v1-000000000000/" + rid.split("/", 1)[1],  # not its record's protocol
+    ],
+)
+def test_a_summary_naming_a_record_elsewhere_is_refused_and_writes_nothing(
+    trio: Path, tmp_path: Path, tamper: object
+) -> None:
+    """A summary comes with a submission: a record id that is not where its record belongs is
+    one error, and nothing is restored."""
+    import pyarrow as pa
+
+    clone = without_results(trio, tmp_path / "clone")
+    path = clone / "good" / SUMMARY_DIR / RECORDS
+    rows = pq.read_table(path).to_pylist()
+    wanted = ("sae", "normal")
+    target = next(i for i, row in enumerate(rows) if (row["arm"], row["regime"]) == wanted)
+    original = rows[target]["record_id"]
+    rows[target]["record_id"] = tamper(original)  # type: ignore[operator]
+    cells = pq.read_table(clone / "good" / SUMMARY_DIR / CELLS).to_pylist()
+    for row in cells:
+        if row["record_id"] == original:
+            row["record_id"] = rows[target]["record_id"]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    pq.write_table(pa.Table.from_pylist(cells), clone / "good" / SUMMARY_DIR / CELLS)
+    with pytest.raises(SummaryError, match="is not where its record belongs"):
+        restore_results(clone / "good")
+    assert not (clone / "good" / "results").exists()
+    assert not (tmp_path / "outside").exists() and not (clone / "outside").exists()

@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from benchmark.atomic_io import staging_folder
+from benchmark.errors import SaeprobeError
 from benchmark.results.comparisons import probe_pick
 from benchmark.results.rows import (
     folder_records,
@@ -37,6 +38,11 @@ from benchmark.results.rows import (
 from benchmark.results.schema import ResultRecord
 from benchmark.results.store import load_scores, save_record
 from benchmark.submissions.store import RESULTS_DIR
+
+
+class SummaryError(SaeprobeError, ValueError):
+    """A summary whose records do not say where they belong."""
+
 
 SUMMARY_DIR = "summary"
 RECORDS = "records.parquet"
@@ -115,10 +121,28 @@ def restore_results(folder: Path) -> int:
         return 0
     cells = group_cells(pq.read_table(summary / CELLS).to_pylist())
     scores = summary_scores(summary / SCORES)
-    for row in missing:
-        record = rebuild_record(row, cells)
-        save_record(results / f"{row['record_id']}.json", record, scores.get(row["record_id"], {}))
+    rebuilt = [(row["record_id"], rebuild_record(row, cells)) for row in missing]
+    for record_id, record in rebuilt:  # every one checked before anything is written
+        check_record_id(record_id, record, summary)
+    for record_id, record in rebuilt:
+        save_record(results / f"{record_id}.json", record, scores.get(record_id, {}))
     return len(missing)
+
+
+def check_record_id(record_id: str, record: ResultRecord, summary: Path) -> None:
+    """A summary comes with a submission, so it is not trusted: each record id must be the path
+    its record is stored at, ``<protocol>-<hash>/<arm>/<dataset>/<data key>/<regime>``, inside
+    ``results/`` (no ``..``, no absolute path) and naming the record's own arm, dataset and
+    regime."""
+    parts = record_id.split("/")
+    expected = [record.arm, record.dataset, record.regime]
+    if (
+        len(parts) != 5
+        or any(part in ("", ".", "..") or "\\" in part for part in parts)
+        or [parts[1], parts[2], parts[4]] != expected
+        or parts[0] != f"{record.protocol}-{record.protocol_hash[:12]}"
+    ):
+        raise SummaryError(f"{summary}: record id {record_id!r} is not where its record belongs")
 
 
 def summary_scores(path: Path) -> dict[str, dict[str, np.ndarray]]:
