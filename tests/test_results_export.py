@@ -114,3 +114,32 @@ def test_bad_targets_are_one_line_errors(
     assert "not a saeprobe results export" in capsys.readouterr().err
     assert main(["leaderboard", "build", "--results", "hub", "--out", str(tmp_path / "s")]) == 1
     assert "--results hub needs --hub-repo" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda rid: "../x/results/" + rid.split("/", 2)[2], "is not a submission's record"),
+        (lambda rid: "good/results/../../../escape/" + rid.split("/", 2)[2], "is not where"),
+    ],
+)
+def test_an_export_naming_a_record_outside_its_submission_is_refused(
+    export: Path, tmp_path: Path, tamper: object, message: str
+) -> None:
+    """An export may come from anywhere: a record id that leaves its submission's results is
+    one error, and nothing is laid out."""
+    import shutil
+
+    import pyarrow as pa
+
+    from benchmark.errors import SaeprobeError
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(export, tampered)
+    path = tampered / "data" / "records.parquet"
+    rows = pq.read_table(path).to_pylist()
+    rows[0]["record_id"] = tamper(rows[0]["record_id"])  # type: ignore[operator]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    with pytest.raises(SaeprobeError, match=message):
+        import_results(tampered, tmp_path / "laid-out")
+    assert not (tmp_path / "laid-out").exists() and not (tmp_path / "escape").exists()

@@ -33,8 +33,10 @@ from benchmark.results.rows import (
     record_row,
     write_table,
 )
+from benchmark.results.schema import ResultRecord
 from benchmark.results.store import scores_path
-from benchmark.results.summary import submission_results
+from benchmark.results.summary import check_record_id, submission_results
+from benchmark.submissions.manifest import ID_PATTERN
 from benchmark.submissions.store import MANIFEST_FILE, RESULTS_DIR, VALIDATION_FILE, submission_ids
 
 CELLS_FILE = "data/cells.parquet"
@@ -114,11 +116,13 @@ def import_results(export: Path, target: Path) -> int:
     validations, records and score sidecars); returns the number of records."""
     if not (export / RECORDS_FILE).is_file() or not (export / CELLS_FILE).is_file():
         raise ResultsExportError(f"{export}: not a saeprobe results export ({RECORDS_FILE})")
-    shutil.copytree(export / "submissions", target)
     cells = group_cells(pq.read_table(export / CELLS_FILE).to_pylist())
     records = pq.read_table(export / RECORDS_FILE).to_pylist()
-    for row in records:
-        record = rebuild_record(row, cells)
+    rebuilt = [(row["record_id"], rebuild_record(row, cells)) for row in records]
+    for record_id, record in rebuilt:  # an export may come from anywhere: checked first
+        check_exported_id(record_id, record, export)
+    shutil.copytree(export / "submissions", target)
+    for row, (_, record) in zip(records, rebuilt, strict=True):
         path = target / f"{row['record_id']}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(record.model_dump_json(indent=1), encoding="utf-8")
@@ -126,3 +130,12 @@ def import_results(export: Path, target: Path) -> int:
         if sidecar.is_file():
             shutil.copyfile(sidecar, scores_path(path))
     return len(records)
+
+
+def check_exported_id(record_id: str, record: ResultRecord, export: Path) -> None:
+    """``<submission id>/results/<record id>``, the submission id a slug and the rest where the
+    record belongs (``summary.check_record_id``)."""
+    submission_id, results, rest = [*record_id.split("/", 2), "", ""][:3]
+    if results != RESULTS_DIR or not ID_PATTERN.fullmatch(submission_id):
+        raise ResultsExportError(f"{export}: record id {record_id!r} is not a submission's record")
+    check_record_id(rest, record, export)
