@@ -75,3 +75,16 @@ def write_text_atomic(path: Path, text: str) -> None:
 def save_npy_atomic(path: Path, array: np.ndarray) -> None:
     with atomic_path(path) as temporary, temporary.open("wb") as out:
         np.save(out, array, allow_pickle=False)
+
+
+def replace_folder(new: Path, out: Path) -> None:
+    """Swap ``new`` in for ``out``: the old folder is renamed away first, then removed, so a
+    crash leaves one of the two whole."""
+    old = out.with_name(f".old-{out.name}")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+    new.rename(out)
+    if old.exists():
+        shutil.rmtree(old)

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from benchmark import __version__
-from benchmark.atomic_io import staging_folder
+from benchmark.atomic_io import replace_folder, staging_folder
 from benchmark.leaderboard.baselines import baselines_table
 from benchmark.leaderboard.collect import Evaluation, collect_evaluations
 from benchmark.leaderboard.compare import compare_href, compare_pages
@@ -249,15 +249,3 @@ def write_tables(folder: Path, page: Page) -> None:
     for table in page.tables:
         (folder / f"{table.id}.json").write_text(table.model_dump_json(indent=1), "utf-8")
         (folder / f"{table.id}.csv").write_text(table.csv(), "utf-8")
-
-
-def replace_folder(new: Path, out: Path) -> None:
-    """Swap ``new`` in for ``out``: the old site is renamed away first, then removed."""
-    old = out.with_name(f".old-{out.name}")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    new.rename(out)
-    if old.exists():
-        shutil.rmtree(old)

@@ -17,14 +17,13 @@ arrays the summary keeps). The full sidecars travel with ``saeprobe results expo
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from benchmark.atomic_io import staging_folder
+from benchmark.atomic_io import replace_folder, staging_folder
 from benchmark.errors import SaeprobeError
 from benchmark.results.comparisons import probe_pick
 from benchmark.results.rows import (
@@ -60,7 +59,9 @@ def write_summary(folder: Path) -> int:
     for record_id, path, record in folder_records(folder / RESULTS_DIR):
         records.append(record_row(record_id, record))
         cells += list(method_rows(record_id, folder.name, record))
-        scores |= {f"{record_id}/{k}": v for k, v in kept_scores(record, load_scores(path)).items()}
+        if keeps_scores(record):
+            kept = kept_scores(record, load_scores(path))
+            scores |= {f"{record_id}/{key}": value for key, value in kept.items()}
     if not records:
         return 0
     target = folder / SUMMARY_DIR
@@ -75,7 +76,7 @@ def write_summary(folder: Path) -> int:
 def kept_scores(record: ResultRecord, scores: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The arrays the leaderboard reads: per normal-regime cell of the SAE arm, the test labels
     and the picked probe's scores (every tied pick's)."""
-    if record.arm != "sae" or record.regime != KEPT_REGIME:
+    if not keeps_scores(record):
         return {}
     kept: dict[str, np.ndarray] = {}
     for cell in record.cells:
@@ -85,21 +86,14 @@ def kept_scores(record: ResultRecord, scores: dict[str, np.ndarray]) -> dict[str
     return kept
 
 
+def keeps_scores(record: ResultRecord) -> bool:
+    return record.arm == "sae" and record.regime == KEPT_REGIME
+
+
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
     np.savez_compressed(buffer, allow_pickle=False, **dict(sorted(arrays.items())))
     return buffer.getvalue()
-
-
-def replace_folder(built: Path, target: Path) -> None:
-    """``built`` renamed to ``target``; an earlier ``target`` is moved aside first and removed
-    after, so a crash leaves one of the two whole."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    built.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def submission_results(folder: Path) -> Path:
