@@ -19,6 +19,7 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.getbasetemp() / "saeprobe-cache"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SAEPROBE_CACHE", str(root))
+        patch.setenv("SAEPROBE_BASELINES", str(root / "no-shipped-baselines"))
         yield root
 
 
@@ -26,9 +27,11 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def isolated_cache(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Every test writes caches under one temporary root, never the user's ~/.cache."""
+    """Every test writes caches under one temporary root, never the user's ~/.cache, and
+    computes its baselines: none is restored from the shipped ones unless the test says so."""
     root = tmp_path_factory.getbasetemp() / "saeprobe-cache"
     monkeypatch.setenv("SAEPROBE_CACHE", str(root))
+    monkeypatch.setenv("SAEPROBE_BASELINES", str(root / "no-shipped-baselines"))
     return root
 
 

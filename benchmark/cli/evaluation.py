@@ -1,4 +1,4 @@
-"""``saeprobe baselines run`` and ``saeprobe eval``: probe the suites under the protocol."""
+"""``saeprobe baselines run|ship`` and ``saeprobe eval``: probe the suites under the protocol."""
 
 from __future__ import annotations
 
@@ -30,7 +30,16 @@ BASELINES_EPILOG = """examples:
   saeprobe baselines run --model google/gemma-2-2b --hook blocks.12.hook_resid_post --device cuda
 
 Results go to $SAEPROBE_CACHE/results/baselines/<model>/<hook>/<protocol>/; a rerun computes
-only the cells that are missing, so an interrupted run continues where it stopped.
+only the cells that are missing, so an interrupted run continues where it stopped. Cells shipped
+in leaderboard/baselines/ (saeprobe baselines ship) are restored, never recomputed.
+"""
+SHIP_EPILOG = """examples:
+  saeprobe baselines ship                    (the embedded model's reference hook)
+  saeprobe baselines ship --model google/gemma-2-2b --hook blocks.12.hook_resid_post
+
+Writes every cached baseline record of the model and hook (every protocol) as two tables under
+$SAEPROBE_BASELINES (default ./leaderboard/baselines/<model>/<hook>/), which git holds; any
+baselines lookup restores what the cache lacks from them.
 """
 EVAL_EPILOG = """examples:
   saeprobe eval my-topk --suite demo         (a submission: the SAE and its random control)
@@ -88,6 +97,17 @@ def register(groups: argparse._SubParsersAction) -> None:
     add_run_options(run)
     run.add_argument("--baselines", nargs="+", choices=BASELINES, default=list(BASELINES))
     run.set_defaults(handler=run_baselines_command)
+    ship = commands.add_parser(
+        "ship",
+        help="write the cached baselines as the shipped tables",
+        epilog=SHIP_EPILOG,
+        formatter_class=formatter,
+    )
+    ship.add_argument("--model", default=DEFAULT_MODEL, help="embedded model, Hub id or folder")
+    ship.add_argument("--model-revision", help="branch, tag or commit of a Hub model")
+    ship.add_argument("--hook", help="SAELens hook name (default: the model's reference hook)")
+    add_json_option(ship)
+    ship.set_defaults(handler=run_ship_command)
 
     evaluate = groups.add_parser(
         "eval", help="evaluate an SAE", epilog=EVAL_EPILOG, formatter_class=formatter
@@ -127,6 +147,17 @@ def run_baselines_command(args: argparse.Namespace) -> int:
         write_json({"results": str(report.results), "cells": report.cells})
     else:
         sys.stdout.write(f"{report.cells} baseline cells in {report.results}\n")
+    return 0
+
+
+def run_ship_command(args: argparse.Namespace) -> int:
+    from benchmark.workflows.evaluate import ship_cached_baselines
+
+    folder, records = ship_cached_baselines(args.model, args.model_revision, args.hook)
+    if args.json:
+        write_json({"shipped": str(folder), "records": records})
+    else:
+        sys.stdout.write(f"{records} baseline records shipped in {folder}\n")
     return 0
 
 

@@ -1,6 +1,14 @@
 """Where baseline records live: once per model, hook and protocol, under
-``$SAEPROBE_CACHE/results/baselines/<model>-<weights>/<hook>/<protocol>-<hash>/``, and shared by
-protocols whose baseline rules are equal.
+``$SAEPROBE_CACHE/results/baselines/<model>-<weights>/<hook>/<protocol>-<hash>/``, shipped in
+git as tables, and shared by protocols whose baseline rules are equal.
+
+The baselines the benchmark ships (``$SAEPROBE_BASELINES``, default ``./leaderboard/baselines``,
+one ``<model>-<weights>/<hook>/`` folder of ``records.parquet`` and ``cells.parquet`` per model
+and hook) are restored into the cache on every lookup: whatever the cache lacks is written from
+them, so an SAE evaluated on a shipped suite is compared with the very baseline cells every
+other submission was, and none is recomputed. ``saeprobe baselines ship`` writes them from the
+cache. Shipped tables are checked like a submission's summary: every record must name the model,
+hook, protocol folder, dataset and regime its id places it under.
 
 A protocol that changes only what the SAE arm does (the SAE probe, the random control, intake's
 validation) computes the very same baseline cells as the protocol it came from. So when the
@@ -14,7 +22,9 @@ protocol already has is never replaced.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -29,7 +39,14 @@ from benchmark.protocols.protocol import (
     load_protocol,
 )
 from benchmark.results.migrations import read_upgraded
-from benchmark.results.store import results_dir, scores_path
+from benchmark.results.schema import ResultRecord
+from benchmark.results.store import load_record, results_dir, scores_path
+from benchmark.results.summary import (
+    SummaryError,
+    restore_record_tables,
+    safe_parts,
+    write_record_tables,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +56,66 @@ FOLDER = re.compile(r"^(?P<name>.+)-(?P<hash>[0-9a-f]{12})$")
 
 
 def baselines_dir(ref: ModelRef, hook: str, protocol: Protocol) -> Path:
-    """The protocol's baselines folder for the model and hook, holding every record a protocol
-    with equal baseline rules made there (adopted on each lookup)."""
-    model = f"{ref.name.replace('/', '--')}-{ref.weights_hash[:12]}"
-    parent = cache_root() / "results" / "baselines" / model / hook
+    """The protocol's baselines folder for the model and hook, holding every shipped record and
+    every record a protocol with equal baseline rules made there (both restored on each
+    lookup)."""
+    parent = restored_baselines(ref, hook)
     folder = results_dir(parent, protocol)
     adopt_equal_baselines(parent, protocol, folder)
     return folder
+
+
+def restored_baselines(ref: ModelRef, hook: str) -> Path:
+    """The cache's folder of the model and hook, holding at least every shipped record."""
+    parent = cache_root() / "results" / "baselines" / model_folder(ref) / hook
+    check = functools.partial(check_shipped, ref, hook)
+    restore_record_tables(shipped_dir(ref, hook), parent, check)
+    return parent
+
+
+def model_folder(ref: ModelRef) -> str:
+    return f"{ref.name.replace('/', '--')}-{ref.weights_hash[:12]}"
+
+
+def shipped_root() -> Path:
+    configured = os.environ.get("SAEPROBE_BASELINES")
+    root = Path(configured) if configured else Path.cwd() / "leaderboard" / "baselines"
+    return root.expanduser()
+
+
+def shipped_dir(ref: ModelRef, hook: str) -> Path:
+    return shipped_root() / model_folder(ref) / hook
+
+
+def ship_baselines(ref: ModelRef, hook: str) -> tuple[Path, int]:
+    """Write every cached baseline record of the model and hook made under a protocol's current
+    hash, the shipped ones included, as the shipped tables (replacing them whole); returns their
+    folder and record count."""
+    parent = restored_baselines(ref, hook)
+    entries = [
+        (path.relative_to(parent).with_suffix("").as_posix(), path, record)
+        for folder in current_protocol_folders(parent)
+        for path in sorted(folder.glob("*/*/*.json"))
+        if (record := load_record(path)) is not None
+    ]
+    return shipped_dir(ref, hook), write_record_tables(entries, "baselines", shipped_dir(ref, hook))
+
+
+def check_shipped(
+    ref: ModelRef, hook: str, record_id: str, record: ResultRecord, tables: Path
+) -> None:
+    """A shipped record's id must be ``<protocol>-<hash>/<dataset>/<data key>/<regime>`` for its
+    own protocol, dataset and regime, and the record a baseline record of this model and hook."""
+    parts = safe_parts(record_id, 4)
+    made = (record.arm, record.provenance.model, record.provenance.model_weights_hash)
+    if (
+        parts is None
+        or [parts[1], parts[3]] != [record.dataset, record.regime]
+        or parts[0] != f"{record.protocol}-{record.protocol_hash[:12]}"
+        or made != ("baselines", ref.name, ref.weights_hash)
+        or record.provenance.hook != hook
+    ):
+        raise SummaryError(f"{tables}: record {record_id!r} is not a baseline record of {hook}")
 
 
 def baseline_rules_hash(protocol: Protocol) -> str:
@@ -79,16 +149,23 @@ def equal_rule_folders(parent: Path, protocol: Protocol, folder: Path) -> list[P
     """The other protocol folders under ``parent`` made under a protocol's current hash whose
     baseline rules equal ``protocol``'s."""
     wanted = baseline_rules_hash(protocol)
-    found = []
+    return [
+        sibling
+        for sibling, other in current_protocol_folders(parent).items()
+        if sibling != folder and baseline_rules_hash(other) == wanted
+    ]
+
+
+def current_protocol_folders(parent: Path) -> dict[Path, Protocol]:
+    """The folders under ``parent`` named ``<protocol>-<hash>`` for a protocol's current hash."""
+    found = {}
     for sibling in sorted(parent.iterdir()) if parent.is_dir() else []:
         match = FOLDER.match(sibling.name)
-        if sibling == folder or not sibling.is_dir() or match is None:
+        if not sibling.is_dir() or match is None:
             continue
         other = loadable(match["name"])
-        if other is None or other.content_hash()[:12] != match["hash"]:
-            continue
-        if baseline_rules_hash(other) == wanted:
-            found.append(sibling)
+        if other is not None and other.content_hash()[:12] == match["hash"]:
+            found[sibling] = other
     return found
 
 

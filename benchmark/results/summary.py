@@ -17,6 +17,7 @@ arrays the summary keeps). The full sidecars travel with ``saeprobe results expo
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +54,28 @@ KEPT_REGIME = "normal"  # the regime whose scores the leaderboard's per-example 
 def write_summary(folder: Path) -> int:
     """The summary of ``folder``'s records (a submission folder), replacing any earlier one
     whole (built in a staging folder, renamed into place); returns the number of records."""
+    entries = folder_records(folder / RESULTS_DIR)
+    return write_record_tables(entries, folder.name, folder / SUMMARY_DIR)
+
+
+def write_record_tables(
+    entries: Iterable[tuple[str, Path, ResultRecord]], owner: str, target: Path
+) -> int:
+    """``records.parquet``, ``cells.parquet`` and ``scores.npz`` of ``entries`` (record id,
+    path, record) in ``target``, replacing it whole; ``owner`` fills the cells' ``submission``
+    column. Returns the number of records (0: nothing is written)."""
     records: list[dict[str, Any]] = []
     cells: list[dict[str, Any]] = []
     scores: dict[str, np.ndarray] = {}
-    for record_id, path, record in folder_records(folder / RESULTS_DIR):
+    for record_id, path, record in entries:
         records.append(record_row(record_id, record))
-        cells += list(method_rows(record_id, folder.name, record))
+        cells += list(method_rows(record_id, owner, record))
         if keeps_scores(record):
             kept = kept_scores(record, load_scores(path))
             scores |= {f"{record_id}/{key}": value for key, value in kept.items()}
     if not records:
         return 0
-    target = folder / SUMMARY_DIR
-    with staging_folder(folder) as staging:
+    with staging_folder(target.parent) as staging:
         write_table(records, staging / RECORDS)
         write_table(cells, staging / CELLS)
         (staging / SCORES).write_bytes(npz_bytes(scores))
@@ -105,10 +115,18 @@ def submission_results(folder: Path) -> Path:
 def restore_results(folder: Path) -> int:
     """Write into ``folder/results/`` every record of the summary that it lacks, each with the
     arrays the summary keeps as its score sidecar; returns the number restored."""
-    summary = folder / SUMMARY_DIR
+    return restore_record_tables(folder / SUMMARY_DIR, folder / RESULTS_DIR, check_record_id)
+
+
+RecordCheck = Callable[[str, ResultRecord, Path], None]
+"""Raises unless a record id (from the summary at the given path) is where its record belongs."""
+
+
+def restore_record_tables(summary: Path, results: Path, check: RecordCheck) -> int:
+    """Write ``results/<record id>.json`` for every record of the tables in ``summary`` that
+    ``results`` lacks, after ``check`` has passed every one of them; returns how many."""
     if not (summary / RECORDS).is_file():
         return 0
-    results = folder / RESULTS_DIR
     rows = pq.read_table(summary / RECORDS).to_pylist()
     missing = [row for row in rows if not (results / f"{row['record_id']}.json").is_file()]
     if not missing:
@@ -117,10 +135,19 @@ def restore_results(folder: Path) -> int:
     scores = summary_scores(summary / SCORES)
     rebuilt = [(row["record_id"], rebuild_record(row, cells)) for row in missing]
     for record_id, record in rebuilt:  # every one checked before anything is written
-        check_record_id(record_id, record, summary)
+        check(record_id, record, summary)
     for record_id, record in rebuilt:
         save_record(results / f"{record_id}.json", record, scores.get(record_id, {}))
     return len(missing)
+
+
+def safe_parts(record_id: str, count: int) -> list[str] | None:
+    """The id's ``count`` parts, or None where it has another number of them or one that could
+    leave its folder (empty, ``.``, ``..``, a backslash)."""
+    parts = record_id.split("/")
+    if len(parts) != count or any(part in ("", ".", "..") or "\\" in part for part in parts):
+        return None
+    return parts
 
 
 def check_record_id(record_id: str, record: ResultRecord, summary: Path) -> None:
@@ -128,12 +155,10 @@ def check_record_id(record_id: str, record: ResultRecord, summary: Path) -> None
     its record is stored at, ``<protocol>-<hash>/<arm>/<dataset>/<data key>/<regime>``, inside
     ``results/`` (no ``..``, no absolute path) and naming the record's own arm, dataset and
     regime."""
-    parts = record_id.split("/")
-    expected = [record.arm, record.dataset, record.regime]
+    parts = safe_parts(record_id, 5)
     if (
-        len(parts) != 5
-        or any(part in ("", ".", "..") or "\\" in part for part in parts)
-        or [parts[1], parts[2], parts[4]] != expected
+        parts is None
+        or [parts[1], parts[2], parts[4]] != [record.arm, record.dataset, record.regime]
         or parts[0] != f"{record.protocol}-{record.protocol_hash[:12]}"
     ):
         raise SummaryError(f"{summary}: record id {record_id!r} is not where its record belongs")

@@ -17,7 +17,7 @@ from benchmark.probes.registry import BASELINES
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL, Protocol, load_protocol
 from benchmark.regimes.cells import RegimeName
 from benchmark.regimes.generate import parse_regimes
-from benchmark.results.baselines import baselines_dir
+from benchmark.results.baselines import baselines_dir, ship_baselines
 from benchmark.results.comparisons import mean_quiver_deltas
 from benchmark.results.schema import SAE_ARMS
 from benchmark.results.store import results_dir
@@ -98,6 +98,17 @@ def compute_baselines(options: BaselinesOptions) -> BaselinesReport:
     records = run_baselines(ctx, arrays, regimes, options.baselines)
     cells = sum(len(record.cells) for record in records.values())
     return BaselinesReport(baselines_dir(ctx.ref, ctx.hook.name, ctx.protocol), cells)
+
+
+def ship_cached_baselines(model: str, revision: str | None, hook: str | None) -> tuple[Path, int]:
+    """The cached baselines of the model and hook written as the shipped tables; a cache with
+    none of them is an error (shipping nothing would erase the shipped ones)."""
+    ref = resolve_model(model, revision)
+    hook_name = Hook.parse(hook_or_default(hook, model)).name
+    folder, records = ship_baselines(ref, hook_name)
+    if not records:
+        raise SaeprobeError(f"no cached baselines of {model} at {hook_name}: run baselines first")
+    return folder, records
 
 
 def evaluate(options: EvalOptions) -> EvalReport:
