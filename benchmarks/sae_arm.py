@@ -1,13 +1,15 @@
 """CPU time of the SAE arm (an SAE and its random control) per demo dataset through the
 last-token regimes (and multitoken on request): the reference engine (one SAEProbe per
 candidate and fold, dense float64 latents: the path before the lean search) against the lean
-search, in one run, on the same cells, one BLAS thread. With --check, every lean cell is
-compared with the submission's shipped records (same methods and parameters, test AUC to 1e-6).
+search under v1's rules, and the lean search under v2's (its shorter C grid and 25-iteration
+cap; v2's cells are v1's), in one run, on the same cells, one BLAS thread. With --check, every
+cell of the last engine is compared with the submission's shipped records under that engine's
+protocol (same methods and parameters, test AUC to 1e-6).
 The shipped multitoken records do not reproduce (README, "Known limitation"): expect
 mismatches there.
 
     python benchmarks/sae_arm.py [--submission ref-topk-2048] [--datasets ID ...]
-                                 [--regimes R ...] [--engines reference lean] [--check]
+                                 [--regimes R ...] [--engines reference lean v2] [--check]
 
 Needs the demo's cached activations (saeprobe activations extract --suite demo; with
 multitoken, also --all-tokens) and the submission's control in the cache (built by saeprobe
@@ -46,6 +48,7 @@ from datasets_registry.suites import select_suite
 
 DATASETS = ["5_hist_fig_ismale", "87_glue_cola", "66_living-room", "73_control-group"]
 LAST_TOKEN = ["normal", "scarcity", "imbalance", "label_noise", "covariate_shift"]
+ENGINES = {"reference": "v1", "lean": "v1", "v2": "v2"}  # engine -> the protocol of its rules
 
 
 def encode(engine: str, sae: LoadedSAE, item: DatasetArrays, regime: str, protocol):  # type: ignore[no-untyped-def]
@@ -66,7 +69,8 @@ def run_cells(  # type: ignore[no-untyped-def]
     """{cell key: outcomes} of one engine on one dataset's regime, from encoded latents; each
     cell's (training rows, CPU seconds) appended to ``costs`` when given."""
     Z, Z_ood = latents
-    ks = sae_k_values(protocol.sae_probe, regime, d_sae)
+    rules = load_protocol(ENGINES[engine]).sae_probe
+    ks = sae_k_values(rules, regime, d_sae)
     found = {}
     for split in dataset_cells(item.data, item.ood, protocol, [regime]):
         started = time.process_time()
@@ -76,10 +80,10 @@ def run_cells(  # type: ignore[no-untyped-def]
         if engine == "reference":
             Z_train, Z_test = np.asarray(Z_train, np.float64), np.asarray(Z_test, np.float64)
             found[split.cell.key] = per_candidate_outcomes(
-                protocol.sae_probe, Z_train, y, Z_test, y_test, plan, ks
+                rules, Z_train, y, Z_test, y_test, plan, ks
             )
         else:
-            search = SAEProbeSearch(protocol.sae_probe, ks)
+            search = SAEProbeSearch(rules, ks)
             found[split.cell.key] = search.run(Z_train, y, Z_test, y_test, plan)
         if costs is not None:
             costs.append((len(split.train), time.process_time() - started))
@@ -120,7 +124,7 @@ def main() -> None:
     parser.add_argument("--submission", default="ref-topk-2048")
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--regimes", nargs="+", default=LAST_TOKEN)
-    parser.add_argument("--engines", nargs="+", default=["reference", "lean"])
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=["reference", "lean"])
     parser.add_argument("--check", action="store_true", help="compare lean cells with records")
     parser.add_argument(
         "--cells-json", type=Path, help="write the last engine's per-cell CPU seconds here"
@@ -135,7 +139,8 @@ def main() -> None:
     submission = open_submission(args.submission)
     sae = load_sae_folder(submission.sae_folder())
     arms = {"sae": sae, "control": control_of(ctx, sae, PACKAGED)}
-    results = submission_results(submission.folder) / protocol_folder(protocol)
+    checked = load_protocol(ENGINES[args.engines[-1]])
+    results = submission_results(submission.folder) / protocol_folder(checked)
     print(
         "| dataset | arm | regime | cells | "
         + " | ".join(f"{e} CPU s" for e in args.engines)

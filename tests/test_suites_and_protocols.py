@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from benchmark.protocols.protocol import Protocol, UnknownProtocolError, load_protocol
+from benchmark.results.baselines import baseline_rules_hash
 from datasets_registry.suites import UnknownSuiteError, balanced_subsample, get_suite
 
 
@@ -42,6 +43,19 @@ def test_protocols_load_and_hash_differently() -> None:
     assert v1.clean and not paper.clean
     assert v1.content_hash() != paper.content_hash()
     assert v1.content_hash() == load_protocol("v1").content_hash()
+
+
+def test_v2_changes_only_the_sae_probes_grid_and_iteration_cap() -> None:
+    v1, v2 = load_protocol("v1"), load_protocol("v2")
+    first, second = v1.model_dump(), v2.model_dump()
+    changed = {key for key in first if first[key] != second[key]}
+    assert changed == {"name", "description", "sae_probe"}
+    probe_changes = {
+        key for key in first["sae_probe"] if first["sae_probe"][key] != second["sae_probe"][key]
+    }
+    assert probe_changes == {"C", "max_iter"} and v2.sae_probe.max_iter == 25
+    assert [c for c in v1.sae_probe.C if c <= 46.42] == v2.sae_probe.C  # v1's, from 46.4 down
+    assert baseline_rules_hash(v2) == baseline_rules_hash(v1)  # v2 adopts v1's baselines
 
 
 def test_protocol_rejects_unknown_keys_and_names() -> None:
