@@ -11,6 +11,9 @@ biases are refined over a few rounds of measuring and correcting.
 from __future__ import annotations
 
 import copy
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from benchmark.saes.load import LoadedSAE, load_sae_folder, with_module
 from benchmark.saes.measure import firing_rates
 
 PROJECTION_BLOCK = 1 << 24  # projection values per block (64 MB of float32)
+SORTED_IN_MEMORY = 1 << 30  # bytes of sorted projections held in memory; past it, on disk
 
 
 def bias_name(sae: Any) -> str:
@@ -36,9 +40,10 @@ def build_control(sae: LoadedSAE, X: np.ndarray, rules: ControlRules, out: Path)
     """Write the control of ``sae`` calibrated on rows ``X`` to ``out`` and load it back."""
     target = firing_rates(sae, X)
     control = copy.deepcopy(sae.sae)
-    with torch.no_grad():
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad(), tempfile.TemporaryDirectory(dir=out.parent) as scratch:
         randomize_encoder(control, rules.seed)
-        ordered = sorted_projections(control, X)
+        ordered = sorted_projections(control, X, Path(scratch))
         set_biases(control, quantile_biases(control, ordered, target))
         if sae.architecture == "topk":
             refine_topk(control, sae, ordered, target, X, rules.topk_rounds)
@@ -68,19 +73,65 @@ def randomize_encoder(sae: Any, seed: int) -> None:
     W.copy_(random.to(W.dtype))
 
 
-def sorted_projections(sae: Any, X: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class SortedProjections:
+    """Each latent's projections sorted descending, ``n`` rows per latent: held in memory
+    (``[n, d_sae]``) up to ``SORTED_IN_MEMORY`` bytes, else in a latent-major ``[d_sae, n]``
+    file mapped one block of latents at a time, so memory never grows as rows x width."""
+
+    n: int
+    d_sae: int
+    memory: np.ndarray | None = None
+    path: Path | None = None
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        """Latent i's value at sorted position ``positions[i]``, as float64."""
+        if self.memory is not None:
+            return self.memory[positions, np.arange(self.d_sae)].astype(np.float64)
+        values = np.empty(self.d_sae, dtype=np.float64)
+        for start, stop, block in self.blocks("r"):
+            values[start:stop] = block[np.arange(stop - start), positions[start:stop]]
+        return values
+
+    def blocks(self, mode: str) -> Iterator[tuple[int, int, np.ndarray]]:
+        """(start, stop, the file's rows for latents start..stop), each block unmapped after."""
+        assert self.path is not None
+        step = max(1, PROJECTION_BLOCK // max(self.n, 1))
+        for start in range(0, self.d_sae, step):
+            stop = min(start + step, self.d_sae)
+            mapped = np.lib.format.open_memmap(self.path, mode=mode)
+            yield start, stop, mapped[start:stop]
+            mapped.flush()
+            del mapped
+
+
+def sorted_projections(sae: Any, X: np.ndarray, scratch: Path) -> SortedProjections:
     """Each latent's encoder input times its direction, before any bias, sorted descending per
-    latent: [N, d_sae] float32 (the product is float32, so keeping it so loses nothing). It is
-    computed in blocks of latents, so no float64 copy of rows x width is ever made; a block's
-    product is bit-identical to the full product's columns (checked on the reference SAEs)."""
+    latent (float32: the product is float32, so keeping it so loses nothing). Computed in
+    blocks of ``PROJECTION_BLOCK // N`` latents, so no float64 copy of rows x width is ever
+    made (a reference SAE's 2,048 latents on 8,192 rows are one block; whether narrower blocks
+    round like the full product depends on the CPU's BLAS kernels). Past ``SORTED_IN_MEMORY``
+    bytes they are written to a file in ``scratch``, in the same blocks."""
     inputs = sae.process_sae_in(torch.from_numpy(np.asarray(X, np.float32)))
-    d_sae = sae.W_enc.shape[1]
-    ordered = np.empty((len(X), d_sae), dtype=np.float32)
-    block = max(1, PROJECTION_BLOCK // max(len(X), 1))
-    for start in range(0, d_sae, block):
-        product = (inputs @ sae.W_enc[:, start : start + block]).numpy()
-        ordered[:, start : start + block] = -np.sort(-product, axis=0)
-    return ordered
+    n, d_sae = len(X), sae.W_enc.shape[1]
+
+    def sorted_block(start: int, stop: int) -> np.ndarray:
+        product = (inputs @ sae.W_enc[:, start:stop]).numpy()
+        return -np.sort(-product, axis=0)
+
+    if n * d_sae * 4 <= SORTED_IN_MEMORY:
+        ordered = np.empty((n, d_sae), dtype=np.float32)
+        step = max(1, PROJECTION_BLOCK // max(n, 1))
+        for start in range(0, d_sae, step):
+            stop = min(start + step, d_sae)
+            ordered[:, start:stop] = sorted_block(start, stop)
+        return SortedProjections(n, d_sae, memory=ordered)
+    path = scratch / "sorted-projections.npy"
+    np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(d_sae, n))
+    on_disk = SortedProjections(n, d_sae, path=path)
+    for start, stop, block in on_disk.blocks("r+"):
+        block[:] = sorted_block(start, stop).T
+    return on_disk
 
 
 def firing_threshold(sae: Any) -> np.ndarray:
@@ -92,15 +143,14 @@ def firing_threshold(sae: Any) -> np.ndarray:
     return threshold
 
 
-def quantile_biases(sae: Any, ordered: np.ndarray, rates: np.ndarray) -> np.ndarray:
+def quantile_biases(sae: Any, ordered: SortedProjections, rates: np.ndarray) -> np.ndarray:
     """Biases under which latent i fires on exactly round(rate_i * N) of the rows, from the
     projections sorted descending per latent (``sorted_projections``)."""
-    n = len(ordered)
+    n = ordered.n
     counts = np.clip(np.rint(rates * n).astype(int), 0, n)
-    columns = np.arange(ordered.shape[1])
-    above = ordered[np.clip(counts - 1, 0, n - 1), columns].astype(np.float64)
-    below = ordered[np.clip(counts, 0, n - 1), columns].astype(np.float64)
-    top = ordered[0].astype(np.float64)
+    above = ordered.at(np.clip(counts - 1, 0, n - 1))
+    below = ordered.at(np.clip(counts, 0, n - 1))
+    top = ordered.at(np.zeros_like(counts))
     cut = np.where(counts == 0, top + 1.0, np.where(counts == n, below - 1.0, (above + below) / 2))
     return firing_threshold(sae) - cut
 
@@ -113,7 +163,7 @@ def set_biases(sae: Any, biases: np.ndarray) -> None:
 def refine_topk(
     control: Any,
     original: LoadedSAE,
-    ordered: np.ndarray,
+    ordered: SortedProjections,
     target: np.ndarray,
     X: np.ndarray,
     rounds: int,
