@@ -20,6 +20,7 @@ pooling is charged to the regime, and the reference engine probes a dense copy o
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ from benchmark.activations.hooks import Hook
 from benchmark.activations.models import resolve_model
 from benchmark.probes.sae_probe import sae_k_values
 from benchmark.probes.sae_search import SAEProbeSearch, per_candidate_outcomes
-from benchmark.protocols.protocol import load_protocol
+from benchmark.protocols.protocol import SAEProbeRules, load_protocol
 from benchmark.regimes.generate import dataset_cells
 from benchmark.results.store import load_record, protocol_folder, record_path
 from benchmark.results.summary import submission_results
@@ -63,13 +64,19 @@ def encode(engine: str, sae: LoadedSAE, item: DatasetArrays, regime: str, protoc
     return Z, (code(np.asarray(item.X_ood)) if item.X_ood is not None else None)
 
 
+@functools.cache
+def engine_rules(engine: str) -> SAEProbeRules:
+    """The SAE-probe rules of the engine's protocol, loaded once (outside the timed work)."""
+    return load_protocol(ENGINES[engine]).sae_probe
+
+
 def run_cells(  # type: ignore[no-untyped-def]
     engine: str, protocol, latents, item: DatasetArrays, regime: str, d_sae: int, costs=None
 ):
     """{cell key: outcomes} of one engine on one dataset's regime, from encoded latents; each
     cell's (training rows, CPU seconds) appended to ``costs`` when given."""
     Z, Z_ood = latents
-    rules = load_protocol(ENGINES[engine]).sae_probe
+    rules = engine_rules(engine)
     ks = sae_k_values(rules, regime, d_sae)
     found = {}
     for split in dataset_cells(item.data, item.ood, protocol, [regime]):
@@ -139,6 +146,8 @@ def main() -> None:
     submission = open_submission(args.submission)
     sae = load_sae_folder(submission.sae_folder())
     arms = {"sae": sae, "control": control_of(ctx, sae, PACKAGED)}
+    for engine in args.engines:
+        engine_rules(engine)
     checked = load_protocol(ENGINES[args.engines[-1]])
     results = submission_results(submission.folder) / protocol_folder(checked)
     print(

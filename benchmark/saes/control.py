@@ -96,9 +96,7 @@ class SortedProjections:
     def blocks(self, mode: str) -> Iterator[tuple[int, int, np.ndarray]]:
         """(start, stop, the file's rows for latents start..stop), each block unmapped after."""
         assert self.path is not None
-        step = max(1, PROJECTION_BLOCK // max(self.n, 1))
-        for start in range(0, self.d_sae, step):
-            stop = min(start + step, self.d_sae)
+        for start, stop in latent_blocks(self.n, self.d_sae):
             mapped = np.lib.format.open_memmap(self.path, mode=mode)
             yield start, stop, mapped[start:stop]
             mapped.flush()
@@ -121,9 +119,7 @@ def sorted_projections(sae: Any, X: np.ndarray, scratch: Path) -> SortedProjecti
 
     if n * d_sae * 4 <= SORTED_IN_MEMORY:
         ordered = np.empty((n, d_sae), dtype=np.float32)
-        step = max(1, PROJECTION_BLOCK // max(n, 1))
-        for start in range(0, d_sae, step):
-            stop = min(start + step, d_sae)
+        for start, stop in latent_blocks(n, d_sae):
             ordered[:, start:stop] = sorted_block(start, stop)
         return SortedProjections(n, d_sae, memory=ordered)
     path = scratch / "sorted-projections.npy"
@@ -132,6 +128,13 @@ def sorted_projections(sae: Any, X: np.ndarray, scratch: Path) -> SortedProjecti
     for start, stop, block in on_disk.blocks("r+"):
         block[:] = sorted_block(start, stop).T
     return on_disk
+
+
+def latent_blocks(n: int, d_sae: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each block of ``PROJECTION_BLOCK // n`` latents (at least one)."""
+    step = max(1, PROJECTION_BLOCK // max(n, 1))
+    for start in range(0, d_sae, step):
+        yield start, min(start + step, d_sae)
 
 
 def firing_threshold(sae: Any) -> np.ndarray:

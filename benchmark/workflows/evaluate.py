@@ -101,8 +101,8 @@ def compute_baselines(options: BaselinesOptions) -> BaselinesReport:
 
 
 def ship_cached_baselines(model: str, revision: str | None, hook: str | None) -> tuple[Path, int]:
-    """The cached baselines of the model and hook written as the shipped tables; a cache with
-    none of them is an error (shipping nothing would erase the shipped ones)."""
+    """The cached baselines of the model and hook (shipped ones included) written as the
+    shipped tables; having none, cached or shipped, is an error."""
     ref = resolve_model(model, revision)
     hook_name = Hook.parse(hook_or_default(hook, model)).name
     folder, records = ship_baselines(ref, hook_name)
