@@ -19,4 +19,7 @@ def sha256_file(path: Path) -> str:
 
 
 def sha256_array(array: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+    """sha256 of the array's bytes in C order, read in place when it is contiguous (a
+    memory-mapped array is not copied)."""
+    contiguous = np.ascontiguousarray(array)
+    return hashlib.sha256(contiguous.data.cast("B") if contiguous.size else b"").hexdigest()

@@ -18,6 +18,7 @@ from benchmark.results.migrations import (
     legacy_hashes,
     portable_legacy_path,
 )
+from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.store import load_record, load_scores, results_dir
 from tests.shipped import restored_submission
 
@@ -75,7 +76,9 @@ def test_a_historic_record_is_upgraded_as_it_is_read() -> None:
         assert '"schema_version": 1' in path.read_text()
         record = load_record(path)
         assert record is not None
-        assert record.schema_version == 3 and record.arm == arm
+        assert record.schema_version == SCHEMA_VERSION == 4 and record.arm == arm
+        # schema 4's provenance fields: unknown for a record written before them
+        assert record.provenance.activation_hashes is None and record.provenance.machine is None
         assert record.protocol_hash == load_protocol("v1").content_hash() != OLD_V1
         assert (
             record.provenance.sae_path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,61 @@ def test_a_record_from_another_run_is_not_extended(tmp_path: Path) -> None:
     other = header().model_copy(update={"protocol_hash": "other"})
     with pytest.raises(SaeprobeError, match="different protocol_hash"):
         run_job(Job(path, other, [split(4)], result), lambda: None)
+
+
+def with_activations(hashes: dict[str, str] | None, machine: str | None = None) -> ResultRecord:
+    update = {"activation_hashes": hashes, "machine": machine}
+    return header().model_copy(update={"provenance": PROVENANCE.model_copy(update=update)})
+
+
+def test_a_record_on_other_activations_is_not_extended(tmp_path: Path) -> None:
+    """Activations extracted on another machine round differently (README): a record's cells
+    all come from one set of them. A record written before schema 4 names none: unknown."""
+    path = tmp_path / "1_x" / "scarcity.json"
+    run_job(
+        Job(path, with_activations({"1_x": "a" * 64}, "cpu A"), [split(4)], result), lambda: None
+    )
+    other = with_activations({"1_x": "b" * 64}, "cpu B")
+    with pytest.raises(SaeprobeError, match=r"activations \(its probes ran on cpu A, this run's"):
+        run_job(Job(path, other, [split(4), split(8)], result), lambda: None)
+    same = with_activations({"1_x": "a" * 64}, "cpu B")  # same activations, another machine
+    assert len(run_job(Job(path, same, [split(4), split(8)], result), lambda: None).cells) == 2
+
+    legacy = tmp_path / "legacy" / "scarcity.json"
+    run_job(Job(legacy, with_activations(None), [split(4)], result), lambda: None)
+    record = run_job(Job(legacy, other, [split(4), split(8)], result), lambda: None)
+    assert len(record.cells) == 2
+
+
+def test_provenance_names_the_activations_each_regime_reads() -> None:
+    from benchmark.activations.catalog import ModelRef
+    from benchmark.activations.hooks import Hook
+    from benchmark.hashing import sha256_array
+    from benchmark.protocols.protocol import load_protocol
+    from benchmark.ragged import Ragged
+    from benchmark.run.context import DatasetArrays, RunContext, provenance
+    from datasets_registry.rows import LabeledPrompts
+
+    def rows(split: str, n: int) -> LabeledPrompts:
+        return LabeledPrompts("1_x", split, [f"p{i}" for i in range(n)], np.arange(n) % 2,  # type: ignore[arg-type]
+                              np.arange(n))  # fmt: skip
+
+    rng = np.random.default_rng(0)
+    X, X_ood = rng.normal(size=(6, 4)).astype(np.float32), rng.normal(size=(3, 4))
+    tokens = Ragged(rng.normal(size=(9, 4)).astype(np.float16), np.array([0, 1, 3, 4, 6, 8, 9]))
+    item = DatasetArrays(rows("main", 6), X, rows("ood", 3), X_ood.astype(np.float32), tokens)
+    ref = ModelRef("tiny", Path("tiny"), "0" * 64)
+    ctx = RunContext(ref, Hook.parse("blocks.0.hook_resid_post"), load_protocol("v1"))
+    last = provenance(ctx, item, "normal")
+    assert last.activation_hashes == {
+        "1_x": hashlib.sha256(X.tobytes()).hexdigest(),
+        "1_x:ood": hashlib.sha256(X_ood.astype(np.float32).tobytes()).hexdigest(),
+    }
+    assert provenance(ctx, item, "multitoken").activation_hashes == {
+        "1_x:tokens": sha256_array(tokens.tokens),
+        "1_x:offsets": hashlib.sha256(tokens.offsets.tobytes()).hexdigest(),
+    }
+    assert last.machine and "torch" in last.machine
 
 
 def with_method(name: str):  # type: ignore[no-untyped-def]

@@ -92,6 +92,27 @@ def test_tampered_scores_fail_naming_the_method(
     rejected(capsys, ["verify", "tiny", "--sample", "1000"], message, evaluated)
 
 
+def test_records_of_other_activations_name_both_machines(
+    evaluated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Activations extracted on another CPU round differently (README, Activations): the cell is
+    reported as such, with both machines, instead of as a field that happens to differ."""
+    path = records(evaluated, "sae", "normal")
+    record = json.loads(path.read_text())
+    (recorded,) = record["provenance"]["activation_hashes"].items()
+    assert recorded[0] == DATASET and len(recorded[1]) == 64
+    assert "torch" in record["provenance"]["machine"]
+    record["provenance"]["activation_hashes"] = {DATASET: "0" * 64}
+    record["provenance"]["machine"] = "Another CPU; torch AVX512"
+    path.write_text(json.dumps(record, indent=1))
+    message = (
+        f"sae {DATASET}|normal|-|{record['cells'][0]['seed']}: activations (extracted here, they "
+        "differ from the record's; README: Activations), machine recorded 'Another CPU; torch "
+        "AVX512', recomputed '"
+    )
+    rejected(capsys, ["verify", "tiny", "--sample", "1000"], message, evaluated)
+
+
 def test_field_paths_name_methods_and_skip_fields_old_records_lack() -> None:
     old = {"methods": [{"method": "pca", "test_auc": 0.7, "iterations": None}], "n": 3}
     new = {"methods": [{"method": "pca", "test_auc": 0.8, "iterations": 12}], "n": 3}

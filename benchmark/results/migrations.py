@@ -19,6 +19,10 @@ repository or the cache lies. It was absolute; a path with a ``/submissions/`` p
 ``submissions/`` and what follows the last one, a path with a ``/controls/`` part (the cache's
 random controls) becomes ``$SAEPROBE_CACHE/controls/`` and what follows; any other path (a
 folder a submission references) stays absolute. No result value changes.
+
+Step 3 -> 4 (activations across machines): provenance gains ``activation_hashes`` and
+``machine``. A record written before holds neither (None: unknown, never compared); no other
+field changes.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ def upgrade_record(raw: dict[str, Any], arm_folder: str) -> dict[str, Any]:
         raw = schema_1_to_2(raw, arm_folder)
     if raw["schema_version"] == 2:
         raw = schema_2_to_3(raw)
+    if raw["schema_version"] == 3:
+        raw = {**raw, "schema_version": 4}  # the new provenance fields default to None
     return raw
 
 

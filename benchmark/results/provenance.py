@@ -4,6 +4,7 @@ same on every machine."""
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from importlib import metadata
 from pathlib import Path, PurePosixPath
@@ -23,6 +24,24 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+@functools.cache
+def machine_description() -> str:
+    """The CPU's model name and the kernel level torch dispatches to on it (e.g. ``AVX2``,
+    ``AVX512``): activations and probes round differently across them."""
+    import platform
+
+    import torch
+
+    name = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    return f"{name}; torch {torch.backends.cpu.get_cpu_capability()}"
 
 
 def harness_commit() -> str | None:

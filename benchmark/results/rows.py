@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmark.errors import SaeprobeError
+from benchmark.results.migrations import upgrade_record
 from benchmark.results.schema import SAE_ARMS, ResultRecord
 from benchmark.results.store import load_record
 
@@ -85,9 +86,12 @@ def write_table(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def rebuild_record(row: dict[str, Any], cells: dict[str, list[dict[str, Any]]]) -> ResultRecord:
-    """A record from its ``records`` row (the header) and its cells (``group_cells``)."""
+    """A record from its ``records`` row (the header) and its cells (``group_cells``), upgraded
+    to the current schema like every record read (a summary's records are schema 3 or later,
+    where the arm in the header is its folder's)."""
     header = json.loads(row["header"])
-    return ResultRecord.model_validate({**header, "cells": cells.get(row["record_id"], [])})
+    raw = upgrade_record({**header, "cells": cells.get(row["record_id"], [])}, header["arm"])
+    return ResultRecord.model_validate(raw)
 
 
 def group_cells(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from benchmark.atomic_io import write_text_atomic
 from benchmark.regimes.cells import RegimeName
 
-SCHEMA_VERSION = 3  # 2: the control's records say arm "control"; 3: sae_path is portable
+# 2: the control's records say arm "control"; 3: sae_path is portable; 4: provenance names the
+# activations' hashes and the machine
+SCHEMA_VERSION = 4
 Arm = Literal["baselines", "sae", "control"]
 SAE_ARMS: tuple[Arm, ...] = ("sae", "control")  # an evaluation's arms, each a results folder
 SCHEMA_PATH = Path(__file__).parent / "result-record.schema.json"
@@ -77,6 +79,17 @@ class Provenance(Record):
     sae_path: str | None = None
     sae_weights_hash: str | None = None
     dataset_hashes: dict[str, str]
+    activation_hashes: dict[str, str] | None = Field(
+        None,
+        description="sha256 of each activation array the record's probes read, by data name "
+        "(all-token arrays as NAME:tokens and NAME:offsets); they depend on the machine that "
+        "extracted them. None in records written before schema 4",
+    )
+    machine: str | None = Field(
+        None,
+        description="the CPU the probes ran on and torch's kernel level there; None in records "
+        "written before schema 4",
+    )
 
 
 class ResultRecord(Record):

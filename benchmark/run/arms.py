@@ -58,13 +58,12 @@ def run_arm(
     plan = plan_cells(arrays, ctx.protocol, regimes, for_sae=arm != "baselines")
     jobs = []
     for item in arrays:
-        prov = provenance(ctx, item, sae)
         runner_for = runners(item)
         dataset = item.data.dataset_id
         jobs += [
             Job(
                 record_path(root, dataset, item.data_key(ctx.dtype), regime),
-                record_header(arm, ctx, dataset, regime, prov),
+                record_header(arm, ctx, dataset, regime, provenance(ctx, item, regime, sae)),
                 plan[(dataset, regime)],
                 runner_for(regime),
                 methods(regime),

@@ -19,9 +19,11 @@ from benchmark.activations.pipeline import (
     space_for,
 )
 from benchmark.activations.store import ActivationStore
+from benchmark.hashing import sha256_array
 from benchmark.protocols.protocol import Protocol
 from benchmark.ragged import Ragged
-from benchmark.results.provenance import harness_commit, package_versions
+from benchmark.regimes.cells import RegimeName
+from benchmark.results.provenance import harness_commit, machine_description, package_versions
 from benchmark.results.schema import Provenance
 from datasets_registry.load import PACKAGED, DataSource
 from datasets_registry.rows import LabeledPrompts
@@ -65,6 +67,21 @@ class DatasetArrays:
             found[self.ood.name] = self.ood.content_hash()
         return found
 
+    def activation_hashes(self, regime: RegimeName) -> dict[str, str]:
+        """sha256 of the activations ``regime``'s cells read: every real token of the main rows
+        under multitoken, else the last-token rows (main and OOD)."""
+        if regime == "multitoken":
+            if self.tokens is None:
+                return {}
+            return {
+                f"{self.data.name}:tokens": sha256_array(self.tokens.tokens),
+                f"{self.data.name}:offsets": sha256_array(self.tokens.offsets),
+            }
+        found = {self.data.name: sha256_array(self.X)}
+        if self.ood is not None and self.X_ood is not None:
+            found[self.ood.name] = sha256_array(self.X_ood)
+        return found
+
     def data_key(self, dtype: str) -> str:
         """Names these rows (main and OOD) and the activation dtype in result paths."""
         parts = [f"{name}={digest}" for name, digest in sorted(self.hashes().items())]
@@ -102,7 +119,10 @@ def load_suite_arrays(
 
 
 def provenance(
-    ctx: RunContext, arrays: DatasetArrays, sae: tuple[str, str] | None = None
+    ctx: RunContext,
+    arrays: DatasetArrays,
+    regime: RegimeName,
+    sae: tuple[str, str] | None = None,
 ) -> Provenance:
     return Provenance(
         harness_version=__version__,
@@ -115,4 +135,6 @@ def provenance(
         sae_path=sae[0] if sae else None,
         sae_weights_hash=sae[1] if sae else None,
         dataset_hashes=arrays.hashes(),
+        activation_hashes=arrays.activation_hashes(regime),
+        machine=machine_description(),
     )

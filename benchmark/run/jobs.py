@@ -110,18 +110,30 @@ def merged(cells: list[CellResult], result: CellResult) -> list[CellResult]:
 
 
 def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> None:
-    """Refuse to extend a record made under another protocol, model, SAE or data."""
+    """Refuse to extend a record made under another protocol, model, SAE or data, or on other
+    activations (another machine's rounding; a record written before schema 4 names none)."""
     mine = header.model_dump(exclude={"cells", "provenance"})
     theirs = stored.model_dump(exclude={"cells", "provenance"})
     keys = ("model_weights_hash", "hook", "activation_dtype", "sae_weights_hash", "dataset_hashes")
     for key in keys:
         mine[key], theirs[key] = getattr(header.provenance, key), getattr(stored.provenance, key)
     differing = [key for key in mine if mine[key] != theirs[key]]
+    if other_activations(stored.provenance, header.provenance):
+        differing.append(
+            f"set of activations (its probes ran on {stored.provenance.machine}, this run's on "
+            f"{header.provenance.machine})"
+        )
     if differing:
         raise SaeprobeError(
             f"{path} was computed with a different {', '.join(differing)}; move it away to "
             "recompute"
         )
+
+
+def other_activations(stored: Provenance, mine: Provenance) -> bool:
+    """Whether both name their activations' hashes and they differ."""
+    known = stored.activation_hashes is not None and mine.activation_hashes is not None
+    return known and stored.activation_hashes != mine.activation_hashes
 
 
 def regime_bars(cells: dict[RegimeName, int], progress: bool, label: str) -> dict[RegimeName, tqdm]:
