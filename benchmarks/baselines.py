@@ -152,7 +152,8 @@ def main() -> None:
                     measured.append(
                         {
                             "dataset": dataset, "method": name, "regime": regime,
-                            "n_train": len(split.train), "cpu_s": cell_seconds["shared"],
+                            "protocol": protocol.name, "n_train": len(split.train),
+                            "cpu_s": cell_seconds["shared"],
                         }
                     )  # fmt: skip
                     by_cell[(regime, split.cell.key)].append(found["shared"])

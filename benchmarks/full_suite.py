@@ -2,10 +2,12 @@
 from the per-cell CPU seconds the other benchmarks measured on the demo, then print the plan of
 the full suite (113 datasets) for one SAE and its control.
 
-    python benchmarks/sae_arm.py --engines lean --cells-json sae.json
+    python benchmarks/sae_arm.py --engines lean v2 --cells-json sae.json
     python benchmarks/baselines.py --shared-only --cells-json baselines.json
     python benchmarks/full_suite.py sae.json baselines.json --measured-on "2 cores, ..."
 
+Each row names the protocol whose rules it ran under: `plan --protocol P` times the SAE arms
+with P's rows and the baselines with the rows of any protocol whose baseline rules equal P's.
 The SAE arms must have been measured on one width (the reference SAEs: 2,048 latents); the plan
 scales their encoding to other widths.
 """
@@ -35,7 +37,9 @@ def main() -> None:
 
     from benchmark.cli.main import main as saeprobe
 
-    saeprobe(["plan", "--suite", "full", "--regimes", *sorted({str(r["regime"]) for r in rows})])
+    regimes = sorted({str(row["regime"]) for row in rows})
+    for protocol in sorted({str(row.get("protocol", "v1")) for row in rows}):
+        saeprobe(["plan", "--suite", "full", "--protocol", protocol, "--regimes", *regimes])
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from benchmark.cli.main import main
-from benchmark.protocols.protocol import load_protocol
+from benchmark.probes.registry import baseline_families
+from benchmark.protocols.protocol import Protocol, load_protocol
 from benchmark.regimes.generate import dataset_cells
 from benchmark.run.plan import CellCosts, Measured, SuiteCells, plan_run, workers_for
 from benchmark.selection import plan_validation
@@ -49,6 +50,24 @@ def test_workers_for_a_target() -> None:
     assert workers_for(3600, 1800) == 2
     assert workers_for(3601, 1800) == 3
     assert workers_for(10, 1800) == 1
+
+
+def test_sae_arms_are_timed_under_their_protocol_and_baselines_under_equal_rules() -> None:
+    v2, paper = load_protocol("v2"), load_protocol("paper")
+    families = [family.name for family in baseline_families(V1)]
+    rows = [Measured("sae", "normal", 1024, 8.0, "v1"), Measured("sae", "normal", 1024, 2.0, "v2")]
+    rows += [Measured(name, "normal", 1024, 1.0, "v1") for name in families]
+    measured = CellCosts("a test", width=2048, d_in=576, rows=rows)
+    suite = select_suite("demo", [DATASET])
+
+    def planned(protocol: Protocol) -> dict[str, float | None]:
+        cells = SuiteCells.of(suite, protocol, ("normal",))
+        return {r.arm: r.cpu_seconds for r in plan_run(cells, protocol, measured, 2048, 576)}
+
+    assert planned(V1) == {"baselines": len(families), "sae": 8.0, "control": None}
+    # v2 keeps v1's baseline rules, so v1's baseline cells time its baselines
+    assert planned(v2) == {"baselines": len(families), "sae": 2.0, "control": None}
+    assert planned(paper) == {"baselines": None, "sae": None, "control": None}
 
 
 def test_the_plan_counts_the_cells_and_fits_the_run_would_make() -> None:

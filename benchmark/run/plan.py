@@ -7,8 +7,10 @@ the mean per measured size, interpolated on log rows and held flat beyond the me
 dataset adds each SAE arm's measured encoding, scaled by the SAE's width (encoding is a dense
 product, linear in width; the probes' cost does not grow with width). Wall time assumes every
 worker stays busy, which thousands of independent cells make close to true. Costs are those of
-the machine, model and protocol they were measured on (``CellCosts.measured_on``); a regime
-without measurements is planned (cells, fits) but not timed.
+the machine and model they were measured on (``CellCosts.measured_on``). Each measured cell
+names the protocol it ran under: the SAE arms are timed from cells of the planned protocol, the
+baselines from cells of any protocol whose baseline rules equal its (they compute the same
+cells). A regime without measurements is planned (cells, fits) but not timed.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,7 @@ from benchmark.probes.sae_probe import sae_k_values
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.regimes.generate import dataset_cells
+from benchmark.results.baselines import baseline_rules_hash, loadable
 from benchmark.results.schema import SAE_ARMS
 from benchmark.selection import ValidationPlan, plan_validation
 from datasets_registry.load import PACKAGED, DataSource, load_labeled
@@ -39,12 +42,14 @@ COSTS_FILE = Path(__file__).with_name("cell-costs.json")
 @dataclass(frozen=True)
 class Measured:
     """One measured cell: its method (``sae``, ``control`` or a baseline family), regime,
-    training rows (0: a dataset's encoding for that regime) and CPU seconds."""
+    training rows (0: a dataset's encoding for that regime), CPU seconds and the protocol whose
+    rules it ran under."""
 
     method: str
     regime: str
     n_train: int
     cpu_s: float
+    protocol: str = "v1"
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,20 @@ class CellCosts:
     def load(cls, path: Path = COSTS_FILE) -> CellCosts:
         raw = json.loads(path.read_text(encoding="utf-8"))
         rows = [
-            Measured(row["method"], row["regime"], int(row["n_train"]), float(row["cpu_s"]))
+            Measured(
+                row["method"],
+                row["regime"],
+                int(row["n_train"]),
+                float(row["cpu_s"]),
+                row.get("protocol", "v1"),
+            )
             for row in raw["rows"]
         ]
         return cls(raw["measured_on"], raw["width"], raw["d_in"], rows)
+
+    def under(self, protocols: Collection[str]) -> CellCosts:
+        """These costs, keeping only cells measured under one of ``protocols``."""
+        return replace(self, rows=[row for row in self.rows if row.protocol in protocols])
 
     def cell_seconds(self, method: str, regime: str, n_train: Sequence[float]) -> float | None:
         """Projected CPU seconds of cells of these training sizes, or None if unmeasured."""
@@ -124,6 +139,8 @@ def plan_run(
     """Rows for the baselines (computed once per model and hook, then cached) and for an SAE
     of ``width`` latents and its random control."""
     families = baseline_families(protocol)
+    sae_costs = costs.under({protocol.name})
+    costs = costs.under(baseline_peers(protocol, {row.protocol for row in costs.rows}))
     rows = []
     for regime, splits in cells.by_regime.items():
         sizes = [len(split.train) for split in splits]
@@ -139,12 +156,22 @@ def plan_run(
         ks = sae_k_values(protocol.sae_probe, regime, width)
         sae_fits = sum(len(ks) * (len(protocol.sae_probe.C) * len(p.folds) + 1) for p in plans)
         for arm in SAE_ARMS:
-            probes = costs.cell_seconds(arm, regime, sizes) if splits else 0.0
-            cpu = (
-                None if probes is None else probes + n * costs.encoding_seconds(arm, regime, width)
-            )
+            probes = sae_costs.cell_seconds(arm, regime, sizes) if splits else 0.0
+            encoding = n * sae_costs.encoding_seconds(arm, regime, width)
+            cpu = None if probes is None else probes + encoding
             rows.append(PlanRow(arm, regime, n, len(splits), sae_fits, cpu))
     return rows
+
+
+def baseline_peers(protocol: Protocol, names: Collection[str]) -> set[str]:
+    """``protocol``'s name and those of the named protocols whose baseline rules equal its."""
+    wanted = baseline_rules_hash(protocol)
+    peers = {protocol.name}
+    for name in names:
+        other = loadable(name)
+        if other is not None and baseline_rules_hash(other) == wanted:
+            peers.add(name)
+    return peers
 
 
 def baseline_cell_fits(
