@@ -115,9 +115,12 @@ def test_a_record_from_another_run_is_not_extended(tmp_path: Path) -> None:
         run_job(Job(path, other, [split(4)], result), lambda: None)
 
 
-def with_activations(hashes: dict[str, str] | None, machine: str | None = None) -> ResultRecord:
+def with_activations(
+    hashes: dict[str, str] | None, machine: str | None = None, arm: str = "sae"
+) -> ResultRecord:
     update = {"activation_hashes": hashes, "machine": machine}
-    return header().model_copy(update={"provenance": PROVENANCE.model_copy(update=update)})
+    provenance = PROVENANCE.model_copy(update=update)
+    return header().model_copy(update={"provenance": provenance, "arm": arm})
 
 
 def test_a_record_on_other_activations_is_not_extended(tmp_path: Path) -> None:
@@ -137,6 +140,27 @@ def test_a_record_on_other_activations_is_not_extended(tmp_path: Path) -> None:
     run_job(Job(legacy, with_activations(None), [split(4)], result), lambda: None)
     record = run_job(Job(legacy, other, [split(4), split(8)], result), lambda: None)
     assert len(record.cells) == 2
+
+
+def test_baselines_on_other_activations_are_recomputed_here(tmp_path: Path) -> None:
+    """Baselines are a cache: a record from another machine's activations (restored from the
+    shipped tables, say) is recomputed on this machine's, every cell and score replaced."""
+    path = tmp_path / "1_x" / "scarcity.json"
+    elsewhere = with_activations({"1_x": "a" * 64}, "cpu A", arm="baselines")
+    run_job(Job(path, elsewhere, [split(4), split(8)], result), lambda: None)
+    computed: list[float] = []
+
+    def count(split_: CellSplit):  # type: ignore[no-untyped-def]
+        computed.append(split_.cell.level)  # type: ignore[arg-type]
+        return result(split_)
+
+    here = with_activations({"1_x": "b" * 64}, "cpu B", arm="baselines")
+    record = run_job(Job(path, here, [split(4)], count), lambda: None)
+    assert computed == [4.0] and [c.level for c in record.cells] == [4.0]
+    assert load_record(path) == record and record.provenance.machine == "cpu B"
+    assert set(load_scores(path)) == {f"{split(4).cell.key}/logistic"}
+    run_job(Job(path, here, [split(4)], count), lambda: None)
+    assert computed == [4.0]  # now this machine's: kept
 
 
 def test_provenance_names_the_activations_each_regime_reads() -> None:

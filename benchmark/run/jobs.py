@@ -6,6 +6,7 @@ handed, from ``cells``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from benchmark.regimes.generate import dataset_cells
 from benchmark.results.schema import Arm, CellResult, Provenance, ResultRecord
 from benchmark.results.store import load_record, load_scores, save_record
 from benchmark.run.context import DatasetArrays, RunContext
+
+log = logging.getLogger(__name__)
 
 CellRunner = Callable[[CellSplit], tuple[CellResult, dict[str, np.ndarray]]]
 
@@ -52,10 +55,19 @@ class JobRecord:
 
     @classmethod
     def open(cls, job: Job) -> JobRecord:
-        record = load_record(job.path) or job.header
-        check_same_run(job.path, record, job.header)
+        """The job's record so far. A baselines record computed on other activations (cached
+        or shipped from another machine) is recomputed on this one's: baselines are a cache,
+        and the shipped tables keep the other machine's copy."""
         order = {split.cell.key: index for index, split in enumerate(job.cells)}
-        return cls(job, record, load_scores(job.path), order)
+        record = load_record(job.path)
+        if record is not None and recompute_elsewhere(record, job.header):
+            log.warning(
+                "%s: computed on other activations (on %s); recomputing it on this machine's",
+                job.path, record.provenance.machine,
+            )  # fmt: skip
+            return cls(job, job.header, {}, order)
+        check_same_run(job.path, record or job.header, job.header)
+        return cls(job, record or job.header, load_scores(job.path), order)
 
     def pending(self) -> list[CellSplit]:
         """The job's cells not complete in the record: missing, or missing one of the job's
@@ -128,6 +140,11 @@ def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> No
             f"{path} was computed with a different {', '.join(differing)}; move it away to "
             "recompute"
         )
+
+
+def recompute_elsewhere(stored: ResultRecord, header: ResultRecord) -> bool:
+    """Whether ``stored`` is a baselines record of this run computed on other activations."""
+    return header.arm == "baselines" and other_activations(stored.provenance, header.provenance)
 
 
 def other_activations(stored: Provenance, mine: Provenance) -> bool:
