@@ -75,11 +75,15 @@ def cached_control(sae: LoadedSAE, X: np.ndarray, rules: ControlRules) -> Loaded
 
 
 def randomize_encoder(sae: Any, seed: int) -> None:
+    """Random directions with each latent's encoder norm. The norms are taken before the draw,
+    so the float64 copy of the weights is freed before the float64 draw exists (at 262,144
+    latents each is 1.2 GB); the draw is rounded into the weights in place."""
     W = sae.W_enc
+    norms = W.double().norm(dim=0)
     generator = torch.Generator().manual_seed(seed)
     random = torch.randn(W.shape, generator=generator, dtype=torch.float64)
-    random *= (W.double().norm(dim=0) / random.norm(dim=0)).unsqueeze(0)
-    W.copy_(random.to(W.dtype))
+    random *= (norms / random.norm(dim=0)).unsqueeze(0)
+    W.copy_(random)
 
 
 @dataclass(frozen=True)
