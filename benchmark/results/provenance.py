@@ -44,6 +44,12 @@ def machine_description() -> str:
     return f"{name}; torch {torch.backends.cpu.get_cpu_capability()}"
 
 
+def other_activations(recorded: dict[str, str] | None, mine: dict[str, str] | None) -> bool:
+    """Whether both sides name their activations' hashes and they differ (a record written
+    before schema 4 names none: unknown, never compared)."""
+    return recorded is not None and mine is not None and recorded != mine
+
+
 def harness_commit() -> str | None:
     """The git commit of the checkout the ``benchmark`` package was imported from, if any."""
     source = Path(benchmark.__file__).resolve().parent.parent

@@ -20,6 +20,7 @@ from benchmark.errors import SaeprobeError
 from benchmark.protocols.protocol import Protocol
 from benchmark.regimes.cells import CellSplit, RegimeName
 from benchmark.regimes.generate import dataset_cells
+from benchmark.results.provenance import other_activations
 from benchmark.results.schema import Arm, CellResult, Provenance, ResultRecord
 from benchmark.results.store import load_record, load_scores, save_record
 from benchmark.run.context import DatasetArrays, RunContext
@@ -130,7 +131,7 @@ def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> No
     for key in keys:
         mine[key], theirs[key] = getattr(header.provenance, key), getattr(stored.provenance, key)
     differing = [key for key in mine if mine[key] != theirs[key]]
-    if other_activations(stored.provenance, header.provenance):
+    if other_activations(stored.provenance.activation_hashes, header.provenance.activation_hashes):
         differing.append(
             f"set of activations (its probes ran on {stored.provenance.machine}, this run's on "
             f"{header.provenance.machine})"
@@ -144,13 +145,9 @@ def check_same_run(path: Path, stored: ResultRecord, header: ResultRecord) -> No
 
 def recompute_elsewhere(stored: ResultRecord, header: ResultRecord) -> bool:
     """Whether ``stored`` is a baselines record of this run computed on other activations."""
-    return header.arm == "baselines" and other_activations(stored.provenance, header.provenance)
-
-
-def other_activations(stored: Provenance, mine: Provenance) -> bool:
-    """Whether both name their activations' hashes and they differ."""
-    known = stored.activation_hashes is not None and mine.activation_hashes is not None
-    return known and stored.activation_hashes != mine.activation_hashes
+    return header.arm == "baselines" and other_activations(
+        stored.provenance.activation_hashes, header.provenance.activation_hashes
+    )
 
 
 def regime_bars(cells: dict[RegimeName, int], progress: bool, label: str) -> dict[RegimeName, tqdm]:

@@ -24,9 +24,9 @@ from tqdm import tqdm
 from benchmark.errors import SaeprobeError
 from benchmark.probes.registry import BASELINES
 from benchmark.protocols.protocol import DEFAULT_PROTOCOL
-from benchmark.regimes.cells import CellSplit, RegimeName
-from benchmark.results.provenance import machine_description
-from benchmark.results.schema import SAE_ARMS, CellResult, Provenance, ResultRecord
+from benchmark.regimes.cells import CellSplit
+from benchmark.results.provenance import machine_description, other_activations
+from benchmark.results.schema import SAE_ARMS, CellResult, ResultRecord
 from benchmark.results.store import load_record, load_scores, results_dir
 from benchmark.results.summary import submission_results
 from benchmark.run.arms import sae_runners
@@ -191,7 +191,8 @@ def recompute_cell(
     if rows not in memo.arrays:
         memo.arrays[rows] = dataset_arrays(ctx, run, stored)
     item = memo.arrays[rows]
-    if other_activations(stored.record.provenance, item, stored.cell.regime):
+    recorded = stored.record.provenance.activation_hashes
+    if other_activations(recorded, item.activation_hashes(stored.cell.regime)):
         return [other_machine(stored)]
     split = cell_split(ctx, item, stored)
     if (ctx.dtype, split.cell.key) not in memo.baselines:
@@ -205,12 +206,6 @@ def recompute_cell(
         if key.startswith(f"{split.cell.key}/")
     }
     return list(compare_cell(stored.name, stored.cell, result, recorded_scores, scores))
-
-
-def other_activations(recorded: Provenance, item: DatasetArrays, regime: RegimeName) -> bool:
-    """Whether the record names its activations' hashes and this machine's differ."""
-    hashes = recorded.activation_hashes
-    return hashes is not None and hashes != item.activation_hashes(regime)
 
 
 def other_machine(stored: StoredCell) -> Difference:
