@@ -128,8 +128,8 @@ def test_extract_on_a_local_model_folder(
 def test_protocols_ls_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "protocols", "ls", "--json")
     listed = {row["name"]: row["hash"] for row in json.loads(out)}
-    assert code == 0 and set(listed) == {"v1", "v2", "paper"}
-    assert len(set(listed.values())) == 3
+    assert code == 0 and set(listed) == {"v1", "v2", "v3", "paper"}
+    assert len(set(listed.values())) == 4
     code, out, _ = run(capsys, "protocols", "show", "paper", "--json")
     shown = json.loads(out)
     assert shown["hash"] == listed["paper"] and shown["clean"] is False

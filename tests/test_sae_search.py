@@ -19,7 +19,7 @@ from benchmark.probes.sae_search import SAEProbeSearch, per_candidate_outcomes
 from benchmark.protocols.protocol import load_protocol
 from benchmark.selection import fold_auc, plan_validation
 
-V1, PAPER = load_protocol("v1"), load_protocol("paper")
+V1, V2, V3, PAPER = (load_protocol(name) for name in ("v1", "v2", "v3", "paper"))
 
 
 def sparse_latents(rng: np.random.Generator, n: int, width: int, density: float) -> np.ndarray:
@@ -38,7 +38,7 @@ def test_top_latents_equal_the_dense_ranking(seed: int) -> None:
     np.testing.assert_array_equal(top_latents(sparse.csr_matrix(Z), y, count), dense)
 
 
-@pytest.mark.parametrize("protocol", [V1, PAPER], ids=["v1", "paper"])
+@pytest.mark.parametrize("protocol", [V1, V3, PAPER], ids=["v1", "v3", "paper"])
 @pytest.mark.parametrize("n_train", [3, 8, 12, 40, 127, 300])
 def test_lean_search_equals_one_probe_per_candidate(protocol, n_train: int) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(n_train)
@@ -66,6 +66,24 @@ def test_lean_search_equals_one_probe_per_candidate(protocol, n_train: int) -> N
             assert np.isnan(ours.val_auc)
         else:
             assert ours.val_auc == pytest.approx(theirs.val_auc, abs=1e-12)
+
+
+@pytest.mark.parametrize("n_train", [40, 127, 128, 300])
+def test_v3_searches_v1s_grid_up_to_127_training_rows_and_v2s_above(n_train: int) -> None:
+    rng = np.random.default_rng(n_train)
+    Z = sparse.csr_matrix(sparse_latents(rng, n_train + 100, 300, 0.05))
+    y = (np.arange(Z.shape[0]) % 2).astype(int)
+    train, test = np.arange(n_train), np.arange(n_train, Z.shape[0])
+    plan = plan_validation(y[train], V3.selection, 0)
+    grid = V1.sae_probe.C if n_train <= 127 else V2.sae_probe.C
+    expected_rules = V2.sae_probe.model_copy(update={"C": grid})  # v2's probe, this grid
+    expected = SAEProbeSearch(expected_rules, [1, 16]).run(
+        Z[train], y[train], Z[test], y[test], plan
+    )
+    got = SAEProbeSearch(V3.sae_probe, [1, 16]).run(Z[train], y[train], Z[test], y[test], plan)
+    assert [o.params for o in got] == [o.params for o in expected]
+    assert [o.test_auc for o in got] == [o.test_auc for o in expected]
+    assert all(o.params["max_iter"] == 25 for o in got)
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -114,6 +114,7 @@ def sae_families(
 ) -> list[Family]:
     """The SAE probe's family of every k on a cell's (dense) training latents; without
     ``rank_within_folds`` (the original), all of them keep the ranking of all training rows."""
+    rules = rules.for_rows(len(y_train))
     ranked = None if rules.rank_within_folds else tuple(rank_latents(Z_train, y_train).tolist())
     return [sae_family(rules, k, ranked) for k in ks]
 

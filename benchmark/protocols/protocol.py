@@ -177,6 +177,13 @@ class BaselineRules(Rules):
     mlp: MLPRules
 
 
+class SmallTrainGrid(Rules):
+    """The C grid of cells with few training rows (all rows of the cell, not a fold's)."""
+
+    max_rows: int = Field(ge=1, description="cells with at most this many training rows")
+    C: list[float]
+
+
 class SAEProbeRules(Rules):
     k_normal: list[int]
     k_hard: list[int]
@@ -193,6 +200,15 @@ class SAEProbeRules(Rules):
         "latents in float64 with random_state = seed, rows shuffled before the refit); None: "
         "liblinear"
     )
+    small_train: SmallTrainGrid | None = added_rule(
+        "cells with at most max_rows training rows search this C grid instead of C"
+    )
+
+    def for_rows(self, n: int) -> SAEProbeRules:
+        """The rules of a cell with ``n`` training rows."""
+        if self.small_train is None or n > self.small_train.max_rows:
+            return self
+        return self.model_copy(update={"C": self.small_train.C, "small_train": None})
 
 
 class AttentionProbeRules(Rules):

@@ -154,7 +154,10 @@ def plan_run(
         n = cells.datasets(regime)
         rows.append(PlanRow("baselines", regime, n, len(splits), baseline_fits, baseline_cpu))
         ks = sae_k_values(protocol.sae_probe, regime, width)
-        sae_fits = sum(len(ks) * (len(protocol.sae_probe.C) * len(p.folds) + 1) for p in plans)
+        sae_fits = sum(
+            len(ks) * (len(protocol.sae_probe.for_rows(len(s.train)).C) * len(p.folds) + 1)
+            for s, p in zip(splits, plans, strict=True)
+        )
         for arm in SAE_ARMS:
             probes = sae_costs.cell_seconds(arm, regime, sizes) if splits else 0.0
             encoding = n * sae_costs.encoding_seconds(arm, regime, width)
