@@ -65,7 +65,8 @@ def variants(rules: SAEProbeRules) -> dict[str, Variant]:
         f"C <= {weak:.3g}": lambda _n: capped,
         "v2 (both)": lambda _n: v2,
         f"v2, v1's grid up to {SMALL_TRAIN} rows": partial(v1_grid_up_to, rules, v2, SMALL_TRAIN),
-        "v3 (v2, v1's grid up to 127 rows)": lambda _n: v3,
+        "v2, v1's grid up to 127 rows": partial(v1_grid_up_to, rules, v2, 127),
+        "v3 (v1 up to 127 rows, v2 above)": lambda _n: v3,
     }
 
 
@@ -148,6 +149,7 @@ def main() -> None:
     parser.add_argument("--submission", default="ref-topk-2048")
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--regimes", nargs="+", default=LAST_TOKEN)
+    parser.add_argument("--variants", nargs="+", help="names to run (v1 always runs); all if unset")
     args = parser.parse_args()
 
     protocol = load_protocol("v1")
@@ -155,7 +157,11 @@ def main() -> None:
     ctx = RunContext(resolve_model(DEFAULT_MODEL), hook, protocol, progress=False)
     sae = load_sae_folder(open_submission(args.submission).sae_folder())
     arms = {"sae": sae, "control": control_of(ctx, sae, PACKAGED)}
-    rules = variants(protocol.sae_probe)
+    rules = {
+        name: variant
+        for name, variant in variants(protocol.sae_probe).items()
+        if name == "v1" or not args.variants or name in args.variants
+    }
     tally = Tally()
     for dataset in args.datasets:
         (item,) = load_suite_arrays(ctx, select_suite("demo", [dataset]))

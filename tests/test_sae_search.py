@@ -69,21 +69,21 @@ def test_lean_search_equals_one_probe_per_candidate(protocol, n_train: int) -> N
 
 
 @pytest.mark.parametrize("n_train", [40, 127, 128, 300])
-def test_v3_searches_v1s_grid_up_to_127_training_rows_and_v2s_above(n_train: int) -> None:
+def test_v3_searches_as_v1_up_to_127_training_rows_and_as_v2_above(n_train: int) -> None:
     rng = np.random.default_rng(n_train)
     Z = sparse.csr_matrix(sparse_latents(rng, n_train + 100, 300, 0.05))
     y = (np.arange(Z.shape[0]) % 2).astype(int)
     train, test = np.arange(n_train), np.arange(n_train, Z.shape[0])
     plan = plan_validation(y[train], V3.selection, 0)
-    grid = V1.sae_probe.C if n_train <= 127 else V2.sae_probe.C
-    expected_rules = V2.sae_probe.model_copy(update={"C": grid})  # v2's probe, this grid
+    small = n_train <= 127
+    expected_rules = (V1 if small else V2).sae_probe
     expected = SAEProbeSearch(expected_rules, [1, 16]).run(
         Z[train], y[train], Z[test], y[test], plan
     )
     got = SAEProbeSearch(V3.sae_probe, [1, 16]).run(Z[train], y[train], Z[test], y[test], plan)
     assert [o.params for o in got] == [o.params for o in expected]
     assert [o.test_auc for o in got] == [o.test_auc for o in expected]
-    assert all(o.params["max_iter"] == 25 for o in got)
+    assert all(o.params["max_iter"] == (100 if small else 25) for o in got)
 
 
 @pytest.mark.parametrize("seed", range(20))

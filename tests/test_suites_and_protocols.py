@@ -58,7 +58,7 @@ def test_v2_changes_only_the_sae_probes_grid_and_iteration_cap() -> None:
     assert baseline_rules_hash(v2) == baseline_rules_hash(v1)  # v2 adopts v1's baselines
 
 
-def test_v3_is_v2_with_v1s_grid_on_cells_of_at_most_127_rows() -> None:
+def test_v3_is_v1_on_cells_of_at_most_127_rows_and_v2_above() -> None:
     v1, v2, v3 = load_protocol("v1"), load_protocol("v2"), load_protocol("v3")
     second, third = v2.model_dump(), v3.model_dump()
     assert {key for key in second if second[key] != third[key]} == {
@@ -67,8 +67,8 @@ def test_v3_is_v2_with_v1s_grid_on_cells_of_at_most_127_rows() -> None:
         "sae_probe",
     }
     assert v3.sae_probe.model_copy(update={"small_train": None}) == v2.sae_probe
-    assert v3.sae_probe.for_rows(127) == v2.sae_probe.model_copy(update={"C": v1.sae_probe.C})
-    assert v3.sae_probe.for_rows(2).C == v1.sae_probe.C
+    assert v3.sae_probe.for_rows(127) == v1.sae_probe  # small cells: v1's SAE probe, whole
+    assert v3.sae_probe.for_rows(2) == v1.sae_probe
     assert v3.sae_probe.for_rows(128) is v3.sae_probe and v3.sae_probe.C == v2.sae_probe.C
     assert v3.sae_probe.small_train is not None
     assert v3.sae_probe.small_train.max_rows == v3.selection.kfold_max  # the k-fold band's end

@@ -177,11 +177,13 @@ class BaselineRules(Rules):
     mlp: MLPRules
 
 
-class SmallTrainGrid(Rules):
-    """The C grid of cells with few training rows (all rows of the cell, not a fold's)."""
+class SmallTrainRules(Rules):
+    """The L1 probe's C grid and iteration cap on cells with few training rows (all rows of the
+    cell, not a fold's)."""
 
     max_rows: int = Field(ge=1, description="cells with at most this many training rows")
     C: list[float]
+    max_iter: int = Field(ge=1, description="liblinear iterations per fit")
 
 
 class SAEProbeRules(Rules):
@@ -200,15 +202,18 @@ class SAEProbeRules(Rules):
         "latents in float64 with random_state = seed, rows shuffled before the refit); None: "
         "liblinear"
     )
-    small_train: SmallTrainGrid | None = added_rule(
-        "cells with at most max_rows training rows search this C grid instead of C"
+    small_train: SmallTrainRules | None = added_rule(
+        "cells with at most max_rows training rows search this C grid, with this iteration cap"
     )
 
     def for_rows(self, n: int) -> SAEProbeRules:
         """The rules of a cell with ``n`` training rows."""
-        if self.small_train is None or n > self.small_train.max_rows:
+        small = self.small_train
+        if small is None or n > small.max_rows:
             return self
-        return self.model_copy(update={"C": self.small_train.C, "small_train": None})
+        return self.model_copy(
+            update={"C": small.C, "max_iter": small.max_iter, "small_train": None}
+        )
 
 
 class AttentionProbeRules(Rules):
