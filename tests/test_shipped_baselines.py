@@ -87,6 +87,19 @@ def test_a_protocol_sharing_the_baseline_rules_adopts_the_shipped_records() -> N
     assert all(r is not None and r.protocol_hash == v9.content_hash() for r in records)
 
 
+def test_records_adopted_by_an_equal_rules_protocol_ship_once_from_the_default() -> None:
+    folder = v1_baselines()
+    v2 = load_protocol("v2")
+    adopted = baselines_dir(REF, HOOK, v2)
+    assert len(texts(adopted)) == 2  # v2 adopted both of v1's records
+    tables, records = ship_baselines(REF, HOOK)
+    assert records == 2
+    shutil.rmtree(cache_of(folder))
+    assert baselines_dir(REF, HOOK, V1) == folder and len(texts(folder)) == 2
+    assert len(texts(baselines_dir(REF, HOOK, v2))) == 2  # adopted again on lookup
+    assert texts(tables.parent) == {}  # tables only, no record files
+
+
 def tamper(record_id: str | None = None, ref: ModelRef = REF, hook: str = HOOK) -> None:
     """Ship the cache's two records with the first one's id replaced, or for another model or
     hook's folder."""

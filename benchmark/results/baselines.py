@@ -33,6 +33,7 @@ from benchmark.activations.catalog import ModelRef
 from benchmark.atomic_io import write_text_atomic
 from benchmark.paths import cache_root
 from benchmark.protocols.protocol import (
+    DEFAULT_PROTOCOL,
     Protocol,
     ProtocolError,
     UnknownProtocolError,
@@ -90,15 +91,34 @@ def shipped_dir(ref: ModelRef, hook: str) -> Path:
 def ship_baselines(ref: ModelRef, hook: str) -> tuple[Path, int]:
     """Write every cached baseline record of the model and hook made under a protocol's current
     hash, the shipped ones included, as the shipped tables (replacing them whole); returns their
-    folder and record count."""
+    folder and record count. A record that protocols with equal baseline rules hold alike ships
+    once, from the default protocol's folder where it has one: the others adopt it on lookup."""
     parent = restored_baselines(ref, hook)
     entries = [
         (path.relative_to(parent).with_suffix("").as_posix(), path, record)
-        for folder in current_protocol_folders(parent)
-        for path in sorted(folder.glob("*/*/*.json"))
+        for path in records_to_ship(parent)
         if (record := load_record(path)) is not None
     ]
     return shipped_dir(ref, hook), write_record_tables(entries, "baselines", shipped_dir(ref, hook))
+
+
+def records_to_ship(parent: Path) -> list[Path]:
+    """The record files under ``parent``'s current protocol folders, one per baseline-rules hash
+    and record place (dataset, data key, regime), the default protocol's folder first."""
+    folders = sorted(
+        current_protocol_folders(parent).items(),
+        key=lambda item: (item[1].name != DEFAULT_PROTOCOL, item[0].name),
+    )
+    seen: set[tuple[str, str]] = set()
+    chosen = []
+    for folder, protocol in folders:
+        rules = baseline_rules_hash(protocol)
+        for path in sorted(folder.glob("*/*/*.json")):
+            place = (rules, path.relative_to(folder).as_posix())
+            if place not in seen:
+                seen.add(place)
+                chosen.append(path)
+    return chosen
 
 
 def check_shipped(
