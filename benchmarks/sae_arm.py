@@ -2,8 +2,8 @@
 last-token regimes (and multitoken on request): the reference engine (one SAEProbe per
 candidate and fold, dense float64 latents: the path before the lean search) against the lean
 search under v1's rules, and the lean search under v2's (its shorter C grid and 25-iteration
-cap) and v3's (v2's, with v1's grid on cells of at most 127 training rows; v2's and v3's cells
-are v1's), in one run, on the same cells, one BLAS thread. With --check, every
+cap) and v3's (v1's probe on cells of at most 127 training rows, v2's above; v2's and v3's
+cells are v1's), in one run, on the same cells, one BLAS thread. With --check, every
 cell of the last engine is compared with the submission's shipped records under that engine's
 protocol (same methods and parameters, test AUC to 1e-6).
 The shipped multitoken records do not reproduce (README, "Known limitation"): expect
@@ -50,12 +50,8 @@ from datasets_registry.suites import select_suite
 
 DATASETS = ["5_hist_fig_ismale", "87_glue_cola", "66_living-room", "73_control-group"]
 LAST_TOKEN = ["normal", "scarcity", "imbalance", "label_noise", "covariate_shift"]
-ENGINES = {
-    "reference": "v1",
-    "lean": "v1",
-    "v2": "v2",
-    "v3": "v3",
-}  # engine -> the protocol of its rules
+# engine -> the protocol of its rules
+ENGINES = {"reference": "v1", "lean": "v1", "v2": "v2", "v3": "v3"}
 
 
 def encode(engine: str, sae: LoadedSAE, item: DatasetArrays, regime: str, protocol):  # type: ignore[no-untyped-def]

@@ -72,18 +72,9 @@ class SAEProbeSearch:
         y_test: np.ndarray,
         plan: ValidationPlan,
     ) -> list[ProbeOutcome]:
-        cell = replace(self, rules=self.rules.for_rows(len(y_train)))
-        return cell.run_cell(Z_train, y_train, Z_test, y_test, plan)
-
-    def run_cell(
-        self,
-        Z_train: sparse.csr_matrix,
-        y_train: np.ndarray,
-        Z_test: sparse.csr_matrix,
-        y_test: np.ndarray,
-        plan: ValidationPlan,
-    ) -> list[ProbeOutcome]:
-        """``run`` under rules already resolved for the cell's training size."""
+        rules = self.rules.for_rows(len(y_train))
+        if rules is not self.rules:  # a small cell with rules of its own (v3): run under them
+            return replace(self, rules=rules).run(Z_train, y_train, Z_test, y_test, plan)
         y = y_train.astype(np.int64)
         fixed = None if self.rules.rank_within_folds else self.top(Z_train, y)
         aucs = self.validation_aucs(Z_train, y, plan, fixed) if plan.searches else None
