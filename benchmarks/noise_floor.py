@@ -9,9 +9,12 @@ the 95% normal interval of a regime mean over the demo suite's 16 datasets,
 ``1.96 * rms(change) / sqrt(16)``. The site shows it next to each regime's deltas. A run adds
 its regimes and datasets to those already in ``--out`` (same protocol and submission).
 
-    python benchmarks/noise_floor.py [--submission ref-topk-2048] [--datasets ID ...]
-                                     [--regimes R ...] [--seed 1] [--workers 2]
-                                     [--out benchmark/leaderboard/noise-floor.json]
+    python benchmarks/noise_floor.py [--submission ref-topk-2048] [--protocol v3]
+                                     [--datasets ID ...] [--regimes R ...] [--seed 1]
+                                     [--workers 2] [--out FILE]
+
+``--out`` defaults to ``benchmark/leaderboard/noise-floors/<protocol>.json``; the submission's
+records under ``--protocol`` must exist (restored from its summary).
 
 Needs the demo's cached activations (saeprobe activations extract --suite demo; multitoken:
 --all-tokens, extracted on first use otherwise).
@@ -36,9 +39,9 @@ from benchmark.activations.catalog import DEFAULT_MODEL, EMBEDDED
 from benchmark.activations.hooks import Hook
 from benchmark.activations.models import resolve_model
 from benchmark.atomic_io import write_text_atomic
-from benchmark.leaderboard.noise_floor import NOISE_FLOOR_FILE
+from benchmark.leaderboard.noise_floor import noise_floor_file
 from benchmark.probes.registry import BASELINES
-from benchmark.protocols.protocol import load_protocol
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
 from benchmark.regimes.cells import RegimeName
 from benchmark.results.comparisons import deltas_of
 from benchmark.results.store import load_record, protocol_folder, record_path
@@ -61,11 +64,11 @@ SUITE_DATASETS = len(get_suite("demo").specs_ids())
 
 
 def dataset_changes(
-    submission_id: str, dataset: str, seed: int, regimes: list[RegimeName]
+    submission_id: str, protocol: str, dataset: str, seed: int, regimes: list[RegimeName]
 ) -> dict[str, float]:
     """Per regime: the dataset's mean probe delta under ``seed`` minus under the shipped seed
     (from the shipped records; recomputed for ``RECOMPUTED_REFERENCE`` regimes)."""
-    shipped = load_protocol("v1")
+    shipped = load_protocol(protocol)
     reseeded = shipped.model_copy(update={"seeds": [seed]})
     ref = resolve_model(DEFAULT_MODEL)
     hook = Hook.parse(EMBEDDED[DEFAULT_MODEL].default_hook)
@@ -117,12 +120,15 @@ def children_cpu_seconds() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submission", default="ref-topk-2048")
+    parser.add_argument("--protocol", default=DEFAULT_PROTOCOL)
     parser.add_argument("--datasets", nargs="+", default=DATASETS)
     parser.add_argument("--regimes", nargs="+", default=REGIMES, choices=get_args(RegimeName))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=NOISE_FLOOR_FILE)
+    parser.add_argument("--out", type=Path, help="default: noise-floors/<protocol>.json")
     args = parser.parse_args()
+    protocol = load_protocol(args.protocol)
+    out = args.out or noise_floor_file(protocol.name)
 
     started = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
@@ -132,6 +138,7 @@ def main() -> None:
                 pool.map(
                     dataset_changes,
                     [args.submission] * len(args.datasets),
+                    [args.protocol] * len(args.datasets),
                     args.datasets,
                     [args.seed] * len(args.datasets),
                     [args.regimes] * len(args.datasets),
@@ -144,24 +151,27 @@ def main() -> None:
         "wall_seconds": round(time.perf_counter() - started, 1),
         "cpu_seconds": round(children_cpu_seconds(), 1),
     }  # fmt: skip
-    report = merged_report(args.out, args.submission, per_dataset, run)
+    report = merged_report(out, protocol.content_hash(), args.submission, per_dataset, run)
     print("| regime | datasets | change per dataset | noise floor (16 datasets) |")
     print("|---|---:|---|---:|")
     for regime, floor in report["noise_floor"].items():
         changes = [c[regime] for c in report["changes"].values() if regime in c]
         shown = ", ".join(f"{c:+.4f}" for c in changes)
         print(f"| {regime} | {len(changes)} | {shown} | {floor:.4f} |")
-    write_text_atomic(args.out, json.dumps(report, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {args.out} ({run['wall_seconds']} s, {run['cpu_seconds']} CPU s)")
+    write_text_atomic(out, json.dumps(report, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {out} ({run['wall_seconds']} s, {run['cpu_seconds']} CPU s)")
 
 
 def merged_report(
-    out: Path, submission: str, per_dataset: dict[str, dict[str, float]], run: dict[str, Any]
+    out: Path,
+    protocol_hash: str,
+    submission: str,
+    per_dataset: dict[str, dict[str, float]],
+    run: dict[str, Any],
 ) -> dict[str, Any]:
     """This run's changes over those already in ``out`` (same protocol and submission: a run
     of other regimes or datasets adds to it), and every regime's floor from the merged
     changes."""
-    protocol_hash = load_protocol("v1").content_hash()
     earlier = json.loads(out.read_text()) if out.is_file() else {}
     if earlier.get("protocol_hash") != protocol_hash or earlier.get("submission") != submission:
         earlier = {}

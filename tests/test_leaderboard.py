@@ -204,9 +204,13 @@ def test_the_noise_floor_is_shown_for_the_protocol_it_was_measured_under(
 ) -> None:
     import benchmark.leaderboard.noise_floor as noise_floor
 
-    measured = tmp_path / "noise-floor.json"
-    monkeypatch.setattr(noise_floor, "NOISE_FLOOR_FILE", measured)
+    monkeypatch.setattr(noise_floor, "NOISE_FLOOR_DIR", tmp_path)
     floors = {"normal": 0.021, "scarcity": 0.0104}
+    other = {"normal": 0.5, "scarcity": 0.5}
+    (tmp_path / "a-other.json").write_text(
+        json.dumps({"protocol_hash": "e" * 64, "noise_floor": other})
+    )
+    measured = tmp_path / "b-ranked.json"
     measured.write_text(json.dumps({"protocol_hash": PROTOCOL_HASH, "noise_floor": floors}))
     build_site(submissions, tmp_path / "site", SETTINGS)
     heatmap = json.loads((tmp_path / "site" / "data" / "heatmap.json").read_text())

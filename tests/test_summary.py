@@ -6,6 +6,7 @@ missing; and the shipped summaries restore the shipped records."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -121,10 +122,12 @@ def test_a_rewritten_summary_replaces_the_old_one_whole(trio: Path) -> None:
 
 def test_the_shipped_summaries_restore_every_shipped_record(tmp_path: Path) -> None:
     """Each reference submission's summary holds its 168 records (16 datasets, 6 regimes, the
-    SAE and its control, where the dataset has the regime's test set), each a valid record."""
+    SAE and its control, where the dataset has the regime's test set) under each of v1 and v3,
+    each a valid record."""
     folder = restored_submission("ref-topk-2048", tmp_path)
     records = list(folder_records(folder / "results"))
-    assert len(records) == 168
+    by_protocol = Counter(record.protocol for _, _, record in records)
+    assert by_protocol == {"v1": 168, "v3": 168}
     assert {record.dataset for _, _, record in records} == {
         path.name for path in (folder / "results").glob("*/sae/*")
     }

@@ -41,7 +41,12 @@ from benchmark.leaderboard.summary import (
     summarize,
 )
 from benchmark.leaderboard.synthetic_page import synthetic_page
-from benchmark.protocols.protocol import PROTOCOLS_DIR, Protocol, load_protocol
+from benchmark.protocols.protocol import (
+    PROTOCOLS_DIR,
+    Protocol,
+    UnknownProtocolError,
+    load_protocol,
+)
 from benchmark.results.provenance import harness_commit
 from benchmark.stats.settings import StatsSettings
 from benchmark.synthetic.summary import TrackResults
@@ -73,9 +78,9 @@ def build_site(
     submissions = submissions.resolve()  # records are cited relative to it
     settings = settings or StatsSettings()
     evaluations = collect_evaluations(submissions)
-    protocol = load_protocol()
     groups = group_by_protocol(evaluations)
-    main = main_protocol(groups, protocol.content_hash())
+    main = main_protocol(groups, load_protocol().content_hash())
+    protocol = ranked_protocol(groups[main]) if main else load_protocol()
     summaries = [summarize(e, settings) for e in groups.get(main, [])] if main else []
     others = [e for h, group in groups.items() if h != main for e in group]
     floors = noise_floors(main) if main else {}
@@ -181,6 +186,15 @@ def regime_order(regime: str) -> int:
     """Normal first, then the hard regimes as the methodology lists them."""
     order = list(REGIME_TITLES)
     return order.index(regime) if regime in order else len(order)
+
+
+def ranked_protocol(ranked: Sequence[Evaluation]) -> Protocol:
+    """The protocol the ranked evaluations name (the default protocol's when they name none
+    that exists here)."""
+    try:
+        return load_protocol(ranked[0].protocol)
+    except UnknownProtocolError:
+        return load_protocol()
 
 
 def methodology_page(protocol: Protocol, settings: StatsSettings) -> Page:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from benchmark.errors import SaeprobeError
 
 PROTOCOLS_DIR = Path(__file__).parent
-DEFAULT_PROTOCOL = "v1"
+DEFAULT_PROTOCOL = "v3"
 Fraction = float
 
 

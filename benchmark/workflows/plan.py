@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmark.protocols.protocol import load_protocol
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
 from benchmark.regimes.cells import REGIMES, RegimeName
 from benchmark.results.schema import SAE_ARMS
 from benchmark.run.plan import CellCosts, PlanRow, SuiteCells, plan_run, workers_for
@@ -48,7 +48,7 @@ def plan_evaluation(
     suite: str = "full",
     datasets: Sequence[str] = (),
     regimes: Sequence[RegimeName] = (),
-    protocol: str = "v1",
+    protocol: str = DEFAULT_PROTOCOL,
     sae: str | None = None,
     target_minutes: float = 30.0,
     workers: Sequence[int] = (2, 8, 32),
