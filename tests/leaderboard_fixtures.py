@@ -53,6 +53,7 @@ def write_submission(
     control_auc: float | None = 0.70,
     protocol_hash: str = PROTOCOL_HASH,
     random_baseline: dict[str, str] | None = None,
+    protocol: str = "v1",
 ) -> Path:
     """A submission whose SAE probe reaches ``sae_auc`` (plus per-dataset noise) everywhere,
     against baselines at ``BASELINE_AUC`` and a control at ``control_auc``; ``random_baseline``:
@@ -77,14 +78,14 @@ def write_submission(
     measured = {"l0": 32.0, "explained_variance": 0.9, "dead_fraction": 0.25}
     validation = {"status": "validated", "measured": measured}
     (folder / "validation.json").write_text(json.dumps(validation), encoding="utf-8")
-    results = folder / "results" / f"v1-{protocol_hash[:12]}"
+    results = folder / "results" / f"{protocol}-{protocol_hash[:12]}"
     arms = {"sae": sae_auc} if control_auc is None else {"sae": sae_auc, "control": control_auc}
     for arm, auc in arms.items():
         for index, dataset in enumerate(DATASETS):
             for regime, levels in LEVELS.items():
                 # A per-dataset offset, the same across submissions, keeps datasets distinct.
                 cells = [make_cell(dataset, regime, level, auc + 0.01 * index) for level in levels]
-                write_record(results / arm, dataset, regime, cells, protocol_hash, arm)
+                write_record(results / arm, dataset, regime, cells, protocol_hash, arm, protocol)
     return folder
 
 
@@ -130,10 +131,11 @@ def write_record(
     cells: list[CellResult],
     protocol_hash: str,
     arm: str = "sae",
+    protocol: str = "v1",
 ) -> None:
     record = ResultRecord(
         arm=arm,  # type: ignore[arg-type]
-        protocol="v1",
+        protocol=protocol,
         protocol_hash=protocol_hash,
         dataset=dataset,
         regime=regime,  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from benchmark.leaderboard.collect import collect_evaluations
 from benchmark.leaderboard.site import build_site
 from benchmark.leaderboard.summary import summarize
 from benchmark.leaderboard.tables import HeaderCell, Table, number_cell, text_cell
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL, load_protocol
 from benchmark.results.comparisons import cell_deltas
 from benchmark.stats.settings import StatsSettings
 from tests.leaderboard_fixtures import (
@@ -86,6 +88,31 @@ def test_ranking_orders_by_score_and_lists_other_protocols_apart(site: Path) -> 
     assert ranks == [(1, "1\u20131", 1), (2, "2\u20132", 2), (3, "3\u20133", 3)]
     others = json.loads((site / "data" / "other-protocols.json").read_text())
     assert [row[0]["display"] for row in others["rows"]] == ["old"]
+
+
+def test_build_ranks_the_protocol_it_is_given_and_names_it(tmp_path: Path) -> None:
+    """`leaderboard build --protocol P` ranks the records made under P's hash (default: the
+    default protocol's) and lists the others apart; every page names the ranked protocol."""
+    hashes = {name: load_protocol(name).content_hash() for name in ("v1", "v3")}
+    root = tmp_path / "submissions"
+    write_submission(root, "early", 0.85, protocol="v1", protocol_hash=hashes["v1"])
+    write_submission(root, "late", 0.75, protocol="v3", protocol_hash=hashes["v3"])
+    write_submission(root, "later", 0.70, protocol="v3", protocol_hash=hashes["v3"])
+    for name, ranked, other in [
+        ("v1", ["early"], ["late", "later"]),
+        ("v3", ["late", "later"], ["early"]),
+    ]:
+        build_site(root, tmp_path / name, SETTINGS, protocol_name=name)
+        ranking = json.loads((tmp_path / name / "data" / "ranking.json").read_text())
+        assert [row[3]["display"] for row in ranking["rows"]] == ranked
+        others = json.loads((tmp_path / name / "data" / "other-protocols.json").read_text())
+        assert sorted(row[0]["display"] for row in others["rows"]) == other
+        footer = rf"under protocol {name}\s+\({hashes[name][:12]}\)"
+        assert re.search(footer, (tmp_path / name / "index.html").read_text())
+    assert DEFAULT_PROTOCOL == "v3"
+    build_site(root, tmp_path / "default", SETTINGS)
+    ranking = json.loads((tmp_path / "default" / "data" / "ranking.json").read_text())
+    assert [row[3]["display"] for row in ranking["rows"]] == ["late", "later"]
 
 
 def test_csv_download_has_values_and_ci_columns(site: Path) -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from benchmark.cli.options import add_json_option, write_json
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL
 from benchmark.stats.settings import StatsSettings
 
 DEFAULT_OUT = Path("leaderboard") / "site"
@@ -14,6 +15,7 @@ EPILOG = """examples:
   saeprobe leaderboard build                      build leaderboard/site/ from submissions/
   saeprobe leaderboard build --out /tmp/site      elsewhere
   saeprobe leaderboard build --resamples 2000     fewer bootstrap resamples (faster)
+  saeprobe leaderboard build --protocol v1        rank the results made under v1
   saeprobe leaderboard build --results ./export   from `saeprobe results export ./export`
   saeprobe leaderboard build --results hub --hub-repo ORG/NAME [--revision REV]
 
@@ -42,6 +44,11 @@ def register(groups: argparse._SubParsersAction) -> None:
         "--synthetic", type=Path, metavar="FILE",
         help="the synthetic track's results (default: leaderboard/synthetic-track.json, if any)",
     )  # fmt: skip
+    build.add_argument(
+        "--protocol", default=DEFAULT_PROTOCOL,
+        help="rank the results made under this protocol (default: %(default)s); the others are "
+        "listed unranked",
+    )  # fmt: skip
     build.add_argument("--resamples", type=int, default=StatsSettings().resamples)
     build.add_argument("--seed", type=int, default=StatsSettings().seed)
     add_json_option(build)
@@ -59,6 +66,7 @@ def run_build(args: argparse.Namespace) -> int:
         hub_repo=args.hub_repo,
         revision=args.revision,
         synthetic=args.synthetic,
+        protocol=args.protocol,
     )
     report = build_leaderboard(options)
     summary = {

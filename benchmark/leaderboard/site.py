@@ -42,6 +42,7 @@ from benchmark.leaderboard.summary import (
 )
 from benchmark.leaderboard.synthetic_page import synthetic_page
 from benchmark.protocols.protocol import (
+    DEFAULT_PROTOCOL,
     PROTOCOLS_DIR,
     Protocol,
     UnknownProtocolError,
@@ -71,16 +72,18 @@ def build_site(
     out: Path,
     settings: StatsSettings | None = None,
     synthetic: TrackResults | None = None,
+    protocol_name: str = DEFAULT_PROTOCOL,
 ) -> BuildReport:
-    """The site from ``submissions``' records, with the synthetic track's page when its
-    results are given."""
+    """The site from ``submissions``' records, ranking those made under ``protocol_name``
+    (or, when none are, the protocol with the most evaluations), with the synthetic track's
+    page when its results are given."""
     started = time.perf_counter()
     submissions = submissions.resolve()  # records are cited relative to it
     settings = settings or StatsSettings()
     evaluations = collect_evaluations(submissions)
     groups = group_by_protocol(evaluations)
-    main = main_protocol(groups, load_protocol().content_hash())
-    protocol = ranked_protocol(groups[main]) if main else load_protocol()
+    main = main_protocol(groups, load_protocol(protocol_name).content_hash())
+    protocol = ranked_protocol(groups[main]) if main else load_protocol(protocol_name)
     summaries = [summarize(e, settings) for e in groups.get(main, [])] if main else []
     others = [e for h, group in groups.items() if h != main for e in group]
     floors = noise_floors(main) if main else {}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchmark.errors import SaeprobeError
 from benchmark.leaderboard.site import BuildReport, build_site
+from benchmark.protocols.protocol import DEFAULT_PROTOCOL
 from benchmark.results.export import export_results, import_results
 from benchmark.stats.settings import StatsSettings
 from benchmark.submissions.store import submissions_root
@@ -32,6 +33,7 @@ class BuildOptions:
     hub_repo: str | None = None
     revision: str | None = None
     synthetic: Path | None = None  # the synthetic track's results; default: the shipped file
+    protocol: str = DEFAULT_PROTOCOL  # whose results are ranked
 
 
 SHIPPED_SYNTHETIC = Path("leaderboard") / "synthetic-track.json"
@@ -47,10 +49,11 @@ def build_leaderboard(options: BuildOptions) -> BuildReport:
     synthetic = synthetic_results(options.synthetic)
     if options.results is None:
         root = options.submissions or submissions_root()
-        return build_site(root, options.out, options.settings, synthetic)
+        return build_site(root, options.out, options.settings, synthetic, options.protocol)
     with tempfile.TemporaryDirectory(prefix="saeprobe-results-") as scratch:
         import_results(export_folder(options), Path(scratch) / "submissions")
-        return build_site(Path(scratch) / "submissions", options.out, options.settings, synthetic)
+        root = Path(scratch) / "submissions"
+        return build_site(root, options.out, options.settings, synthetic, options.protocol)
 
 
 def synthetic_results(path: Path | None) -> TrackResults | None:
