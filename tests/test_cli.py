@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +19,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+ROOT = Path(__file__).parent.parent
 
 
 def test_datasets_ls_json_has_the_documented_fields(capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,6 +88,20 @@ def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protocols, "list_protocols", broken)
     with pytest.raises(ValueError, match="a bug"):
         main(["protocols", "ls"])
+
+
+def test_a_closed_output_pipe_ends_quietly() -> None:
+    """`saeprobe protocols show v3 | head -1`: the reader has gone when the command writes; it
+    exits as a SIGPIPE'd process would, with no traceback (a BrokenPipeError before)."""
+    read, write = os.pipe()
+    os.close(read)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmark.cli.main", "protocols", "show", "v3"],
+        stdout=write, stderr=subprocess.PIPE, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    os.close(write)
+    assert done.returncode == 141
+    assert done.stderr == ""
 
 
 def test_every_subcommand_help_has_examples() -> None:

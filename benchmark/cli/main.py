@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -67,6 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("saeprobe: interrupted; finished work is kept and resumes next time\n")
         return 130
+    except BrokenPipeError:  # the reader went away (`saeprobe ... | head`): stop quietly
+        _discard_stdout()
+        return 141  # as a shell reports a process ended by SIGPIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush of the output the closed
+    pipe no longer takes raises nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _quiet_libraries() -> None:
