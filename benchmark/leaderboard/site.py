@@ -82,8 +82,9 @@ def build_site(
     settings = settings or StatsSettings()
     evaluations = collect_evaluations(submissions)
     groups = group_by_protocol(evaluations)
-    main = main_protocol(groups, load_protocol(protocol_name).content_hash())
-    protocol = ranked_protocol(groups[main]) if main else load_protocol(protocol_name)
+    requested = load_protocol(protocol_name)
+    main = main_protocol(groups, requested.content_hash())
+    protocol = ranked_protocol(groups[main], requested) if main else requested
     summaries = [summarize(e, settings) for e in groups.get(main, [])] if main else []
     others = [e for h, group in groups.items() if h != main for e in group]
     floors = noise_floors(main) if main else {}
@@ -191,13 +192,13 @@ def regime_order(regime: str) -> int:
     return order.index(regime) if regime in order else len(order)
 
 
-def ranked_protocol(ranked: Sequence[Evaluation]) -> Protocol:
-    """The protocol the ranked evaluations name (the default protocol's when they name none
-    that exists here)."""
+def ranked_protocol(ranked: Sequence[Evaluation], requested: Protocol) -> Protocol:
+    """The protocol the ranked evaluations name (``requested`` when they name none that exists
+    here)."""
     try:
         return load_protocol(ranked[0].protocol)
     except UnknownProtocolError:
-        return load_protocol()
+        return requested
 
 
 def methodology_page(protocol: Protocol, settings: StatsSettings) -> Page:
