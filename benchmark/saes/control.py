@@ -27,6 +27,7 @@ from benchmark.protocols.protocol import ControlRules
 from benchmark.saes.cfg import WEIGHTS_FILE
 from benchmark.saes.load import LoadedSAE, load_sae_folder, with_module
 from benchmark.saes.measure import firing_rates
+from benchmark.saes.random_directions import randomize_encoder
 
 PROJECTION_BLOCK = 1 << 24  # projection values per block (64 MB of float32)
 SORTED_IN_MEMORY = 1 << 30  # bytes of sorted projections held in memory; past it, on disk
@@ -52,7 +53,7 @@ def calibrated_control(sae: LoadedSAE, X: np.ndarray, rules: ControlRules, scrat
     target = firing_rates(sae, X)
     control = copy.deepcopy(sae.sae)
     with torch.no_grad(), tempfile.TemporaryDirectory(dir=scratch) as folder:
-        randomize_encoder(control, rules.seed)
+        randomize_encoder(control.W_enc, rules.seed)
         ordered = sorted_projections(control, X, Path(folder))
         set_biases(control, quantile_biases(control, ordered, target))
         if sae.architecture == "topk":
@@ -72,18 +73,6 @@ def cached_control(sae: LoadedSAE, X: np.ndarray, rules: ControlRules) -> Loaded
         build_control(sae, X, rules, staging / "sae")
         (staging / "sae").rename(folder)
     return load_sae_folder(folder)
-
-
-def randomize_encoder(sae: Any, seed: int) -> None:
-    """Random directions with each latent's encoder norm. The norms are taken before the draw,
-    so the float64 copy of the weights is freed before the float64 draw exists (at 262,144
-    latents each is 1.2 GB); the draw is rounded into the weights in place."""
-    W = sae.W_enc
-    norms = W.double().norm(dim=0)
-    generator = torch.Generator().manual_seed(seed)
-    random = torch.randn(W.shape, generator=generator, dtype=torch.float64)
-    random *= (norms / random.norm(dim=0)).unsqueeze(0)
-    W.copy_(random)
 
 
 @dataclass(frozen=True)
