@@ -2,7 +2,7 @@
 configurations, each fit at its own number of trees, histograms of 64 bins) against variants of
 it, on the same cells, in one run, one BLAS thread. The searched space stays v1's in every
 variant; what changes is the histogram's bin count (a fixed setting, like v1's move from
-XGBoost's default 256 to 64) or how the search visits the space. Per variant: CPU seconds, how
+XGBoost's default 256 to 64). Per variant: CPU seconds, how
 many cells choose another configuration, how far XGBoost's test AUC moves (the configuration
 picked by validation, refit on all training rows), and in how many cells the best baseline by
 validation AUC (the other four families taken from the cached v1 baseline records) changes,
@@ -20,7 +20,6 @@ import argparse
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from math import nan
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -76,10 +75,7 @@ class Tally:
         v1 = found["v1 (64 bins)"]
         self.unlike_cache += abs(v1.test_auc - cached) > 1e-6
         for name, outcome in found.items():
-            self.other_params[name] += {**outcome.params, "max_bin": 0} != {
-                **v1.params,
-                "max_bin": 0,
-            }
+            self.other_params[name] += outcome.params | {"max_bin": 0} != v1.params | {"max_bin": 0}
             self.moves[name].append(outcome.test_auc - v1.test_auc)
             self.best_moves[name].append(best_baseline(others, outcome) - best_baseline(others, v1))
 
@@ -107,9 +103,7 @@ def cached(cell: CellResult) -> tuple[list[Scored], float]:
     """The other four families' (val AUC, test AUC) in the cached v1 baseline cell, and
     XGBoost's test AUC there."""
     others = [
-        Scored(m.method, nan if m.val_auc is None else m.val_auc, m.test_auc)
-        for m in cell.methods
-        if m.method != "xgboost"
+        Scored.of(m.method, m.val_auc, m.test_auc) for m in cell.methods if m.method != "xgboost"
     ]
     (xgboost,) = [m.test_auc for m in cell.methods if m.method == "xgboost"]
     return others, xgboost

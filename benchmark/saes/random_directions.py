@@ -21,7 +21,7 @@ import torch
 
 DRAW_BLOCK = 1 << 24
 """float64 values of a block of columns (128 MB); an encoder of at most this many values is
-drawn in one piece."""
+one block."""
 REPLAY_CHUNK = 1 << 21
 """float64 values of a replayed chunk of rows (16 MB)."""
 
